@@ -1,0 +1,1 @@
+"""Alerts from SLO state: lifecycle, Slack notifications, retrain and rollback webhooks."""

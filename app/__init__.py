@@ -1,0 +1,1 @@
+"""The Streamlit cockpit. Pages are thin: every read and write goes through ``cockpit``."""

@@ -1,0 +1,320 @@
+"""The store: SQLModel tables and the few queries everything else goes through.
+
+SQLite by default, PostgreSQL in production. The schema is owned by Alembic migrations
+(``cockpit/migrations``), applied when a :class:`Store` opens and by ``cockpit db upgrade``.
+Measurements are written in bulk through SQLAlchemy Core (one ORM object per row is ~10x
+slower, see DESIGN.md "Scale path").
+
+Timestamps are stored as UTC and always come back timezone-aware.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlmodel import Field, SQLModel
+
+from cockpit.errors import StoreError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, whatever the backend keeps."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: the store takes timezone-aware UTC times")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class MonitorRun(SQLModel, table=True):
+    """One monitor over one window. Unique per (service, monitor, window end)."""
+
+    __tablename__ = "monitor_run"
+    __table_args__ = (
+        sa.UniqueConstraint("service", "monitor", "window_end", name="uq_monitor_run_window"),
+        sa.Index("ix_monitor_run_service_monitor_end", "service", "monitor", "window_end"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    service: str = Field(max_length=200)
+    monitor: str = Field(max_length=200)
+    kind: str = Field(max_length=40)
+    window_start: datetime = Field(sa_type=UTCDateTime)
+    window_end: datetime = Field(sa_type=UTCDateTime)
+    status: str = Field(max_length=20)  # ok | no_data | failed
+    good: float | None = None
+    total: float | None = None
+    duration_s: float = 0.0
+    error: str | None = None
+    details: str | None = Field(default=None, sa_type=sa.Text)  # JSON
+    reference_version: str | None = Field(default=None, max_length=100)
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SliMeasurement(SQLModel, table=True):
+    """One SLI value of one run; ``window_end`` is copied from the run for range scans."""
+
+    __tablename__ = "sli_measurement"
+    __table_args__ = (sa.Index("ix_sli_series", "service", "monitor", "name", "window_end"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="monitor_run.id", ondelete="CASCADE", index=True)
+    service: str = Field(max_length=200)
+    monitor: str = Field(max_length=200)
+    name: str = Field(max_length=300)
+    value: float | None = None
+    window_end: datetime = Field(sa_type=UTCDateTime)
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What the runner hands the store for one run."""
+
+    service: str
+    monitor: str
+    kind: str
+    window_start: datetime
+    window_end: datetime
+    status: str
+    slis: dict[str, float | None] = field(default_factory=dict)
+    good: float | None = None
+    total: float | None = None
+    duration_s: float = 0.0
+    error: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    reference_version: str | None = None
+
+
+class Store:
+    """The store behind one URL. Opening it applies pending migrations."""
+
+    def __init__(self, url: str, *, migrate: bool = True, echo: bool = False):
+        self.url = url
+        try:
+            self.engine: Engine = sa.create_engine(
+                url, echo=echo, future=True, **_engine_options(url)
+            )
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise StoreError(f"cannot open the store {_safe_url(url)}: {exc}") from None
+        if url.startswith("sqlite"):
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        if migrate:
+            self.upgrade()
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Apply Alembic migrations up to ``revision``."""
+        from alembic import command
+
+        try:
+            with self.engine.begin() as connection:
+                cfg = _alembic_config(connection)
+                command.upgrade(cfg, revision)
+        except OperationalError as exc:
+            raise StoreError(f"cannot reach the store {_safe_url(self.url)}: {exc.orig}") from None
+
+    def current_revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- writes ------------------------------------------------------------------------------
+
+    def save_run(self, record: RunRecord) -> int:
+        """Insert or replace the run for (service, monitor, window_end); returns its id.
+
+        Replacing keeps a moment from counting twice when it is run again (``run-once`` at
+        the same ``--at``, a backfill over stored history).
+        """
+        return self.save_runs([record])[0]
+
+    def save_runs(self, records: Sequence[RunRecord]) -> list[int]:
+        """:meth:`save_run` for many runs in one transaction (backfills)."""
+        runs, measurements = MonitorRun.__table__, SliMeasurement.__table__
+        ids: list[int] = []
+        rows: list[dict[str, Any]] = []
+        with self.engine.begin() as conn:
+            for record in records:
+                values = _run_values(record)
+                existing = conn.execute(
+                    sa.select(runs.c.id).where(_same_run(runs, record))
+                ).scalar_one_or_none()
+                if existing is None:
+                    run_id = conn.execute(sa.insert(runs).values(**values)).inserted_primary_key[0]
+                else:
+                    run_id = existing
+                    conn.execute(sa.update(runs).where(runs.c.id == run_id).values(**values))
+                    conn.execute(sa.delete(measurements).where(measurements.c.run_id == run_id))
+                ids.append(int(run_id))
+                rows.extend(
+                    {
+                        "run_id": run_id,
+                        "service": record.service,
+                        "monitor": record.monitor,
+                        "name": name,
+                        "value": value,
+                        "window_end": record.window_end,
+                    }
+                    for name, value in record.slis.items()
+                )
+            if rows:
+                conn.execute(sa.insert(measurements), rows)
+        return ids
+
+    # --- reads -------------------------------------------------------------------------------
+
+    def runs(
+        self,
+        service: str | None = None,
+        monitor: str | None = None,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[MonitorRun]:
+        """Runs, newest window first."""
+        query = sa.select(MonitorRun)
+        if service is not None:
+            query = query.where(MonitorRun.service == service)
+        if monitor is not None:
+            query = query.where(MonitorRun.monitor == monitor)
+        if since is not None:
+            query = query.where(MonitorRun.window_end > since)
+        if until is not None:
+            query = query.where(MonitorRun.window_end <= until)
+        query = query.order_by(MonitorRun.window_end.desc(), MonitorRun.id.desc())
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return [MonitorRun.model_validate(row._mapping) for row in conn.execute(query)]
+
+    def latest_run(
+        self, service: str, monitor: str, *, until: datetime | None = None
+    ) -> MonitorRun | None:
+        """The run with the newest window end (at or before ``until``)."""
+        found = self.runs(service, monitor, until=until, limit=1)
+        return found[0] if found else None
+
+    def measurements(
+        self,
+        service: str,
+        monitor: str | None = None,
+        names: Sequence[str] | None = None,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[tuple[datetime, str, str, float | None]]:
+        """``(window_end, monitor, name, value)`` in time order."""
+        table = SliMeasurement.__table__
+        query = sa.select(table.c.window_end, table.c.monitor, table.c.name, table.c.value).where(
+            table.c.service == service
+        )
+        if monitor is not None:
+            query = query.where(table.c.monitor == monitor)
+        if names is not None:
+            query = query.where(table.c.name.in_(list(names)))
+        if since is not None:
+            query = query.where(table.c.window_end > since)
+        if until is not None:
+            query = query.where(table.c.window_end <= until)
+        query = query.order_by(table.c.window_end, table.c.id)
+        with self.engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(query)]  # type: ignore[misc]
+
+    def ping(self) -> None:
+        """Raise StoreError when the store cannot be reached."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot reach the store {_safe_url(self.url)}: {exc}") from None
+
+
+def _same_run(runs: sa.Table, record: RunRecord) -> sa.ColumnElement[bool]:
+    return (
+        (runs.c.service == record.service)
+        & (runs.c.monitor == record.monitor)
+        & (runs.c.window_end == record.window_end)
+    )
+
+
+def run_details(run: MonitorRun) -> dict[str, Any]:
+    return json.loads(run.details) if run.details else {}
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True}
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _alembic_config(connection: sa.Connection) -> Any:
+    from alembic.config import Config as AlembicConfig
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def _safe_url(url: str) -> str:
+    """The URL with any password masked, for messages and logs."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a URL we cannot parse is shown without its credentials
+        return url.split("@")[-1]
+
+
+def _run_values(record: RunRecord) -> dict[str, Any]:
+    details = json.dumps(record.details, default=str, allow_nan=False) if record.details else None
+    return {
+        "service": record.service,
+        "monitor": record.monitor,
+        "kind": record.kind,
+        "window_start": record.window_start,
+        "window_end": record.window_end,
+        "status": record.status,
+        "good": record.good,
+        "total": record.total,
+        "duration_s": record.duration_s,
+        "error": record.error,
+        "details": details,
+        "reference_version": record.reference_version,
+        "started_at": utcnow(),
+    }

@@ -1,0 +1,205 @@
+"""Data quality: each row checked against the schema.
+
+A row is good when every checked column passes its rule: the value is present (unless the
+column is ``nullable``), has the column's type, lies within ``[min, max]`` (infinities never
+do), and is one of ``allowed`` when that is set. SLIs:
+
+- ``valid_rows_share`` = good rows / rows (the occurrence SLI: good and total are row counts);
+- ``missing_share``, ``type_error_share``, ``out_of_range_share``, ``unexpected_share``: bad
+  cells / checked cells over all columns, and per column as ``missing_share[column]`` etc.;
+- ``duplicate_share`` = rows identical to an earlier row of the window / rows;
+- ``volume_ratio`` = rows / rows expected from the reference's rate over the window length;
+- ``rows``.
+
+A missing value in a ``nullable`` column is counted in ``missing_share`` but does not make the
+row bad.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from monitors.base import MonitorResult, finite_or_none
+
+CHECKS = ("missing", "type_error", "out_of_range", "unexpected")
+_TRUE = {True, "true", "True", "TRUE", "1", "yes"}
+_FALSE = {False, "false", "False", "FALSE", "0", "no"}
+
+
+@dataclass(frozen=True)
+class ColumnRule:
+    name: str
+    type: str  # float | int | category | str | bool
+    min: float | None = None
+    max: float | None = None
+    allowed: tuple[Any, ...] | None = None
+    nullable: bool = True
+
+
+@dataclass(frozen=True)
+class DataQualitySpec:
+    columns: tuple[ColumnRule, ...]
+    duplicate_columns: tuple[str, ...] | None = None  # None: every column of the window
+    max_examples: int = 3
+
+
+@dataclass(frozen=True)
+class _ColumnCheck:
+    missing: np.ndarray
+    type_error: np.ndarray
+    out_of_range: np.ndarray
+    unexpected: np.ndarray
+    examples: dict[str, list[str]]
+
+
+def evaluate(
+    window: pd.DataFrame,
+    spec: DataQualitySpec,
+    *,
+    window_s: float,
+    reference_rate_per_s: float | None = None,
+) -> MonitorResult:
+    """Check ``window`` against ``spec``. ``reference_rate_per_s``: rows per second expected."""
+    rows = len(window)
+    if rows == 0:
+        return MonitorResult.no_data("no rows in the window", rows=0)
+    for rule in spec.columns:
+        if rule.name not in window.columns:
+            raise ValueError(f"column {rule.name!r} not in the current window")
+
+    bad_row = np.zeros(rows, dtype=bool)
+    totals = dict.fromkeys(CHECKS, 0)
+    slis: dict[str, float | None] = {}
+    columns: dict[str, dict[str, Any]] = {}
+    for rule in spec.columns:
+        check = _check_column(window[rule.name], rule, spec.max_examples)
+        row_fails = check.type_error | check.out_of_range | check.unexpected
+        if not rule.nullable:
+            row_fails = row_fails | check.missing
+        bad_row |= row_fails
+        counts = {name: int(getattr(check, name).sum()) for name in CHECKS}
+        for name, count in counts.items():
+            totals[name] += count
+            slis[f"{name}_share[{rule.name}]"] = count / rows
+        columns[rule.name] = {
+            **{f"{name}": counts[name] for name in CHECKS},
+            "bad_rows": int(row_fails.sum()),
+            "bad_share": float(row_fails.mean()),
+            "examples": check.examples,
+        }
+
+    good = int(rows - bad_row.sum())
+    cells = rows * max(len(spec.columns), 1)
+    duplicate_cols = (
+        list(spec.duplicate_columns) if spec.duplicate_columns else list(window.columns)
+    )
+    duplicates = int(_hashable(window[duplicate_cols]).duplicated().sum())
+    expected = reference_rate_per_s * window_s if reference_rate_per_s else None
+    failing = sorted(
+        (name for name, c in columns.items() if c["bad_rows"]),
+        key=lambda n: -columns[n]["bad_rows"],
+    )
+    slis = {
+        "valid_rows_share": good / rows,
+        "rows": float(rows),
+        "duplicate_share": duplicates / rows,
+        "volume_ratio": finite_or_none(rows / expected) if expected else None,
+        **{f"{name}_share": totals[name] / cells for name in CHECKS},
+        **slis,
+    }
+    details = {
+        "rows": rows,
+        "bad_rows": rows - good,
+        "duplicates": duplicates,
+        "expected_rows": finite_or_none(expected),
+        "failing_columns": failing,
+        "columns": columns,
+    }
+    return MonitorResult(
+        status="ok", slis=slis, good=float(good), total=float(rows), details=details
+    )
+
+
+def _check_column(raw: pd.Series, rule: ColumnRule, max_examples: int) -> _ColumnCheck:
+    missing = raw.isna().to_numpy()
+    present = ~missing
+    n = len(raw)
+    type_error = np.zeros(n, dtype=bool)
+    out_of_range = np.zeros(n, dtype=bool)
+    unexpected = np.zeros(n, dtype=bool)
+
+    if rule.type in ("float", "int"):
+        numeric = _as_numeric(raw)
+        values = numeric.to_numpy(dtype="float64", na_value=np.nan)
+        type_error = present & np.isnan(values)
+        if rule.type == "int":
+            with np.errstate(invalid="ignore"):
+                type_error |= present & np.isfinite(values) & (np.floor(values) != values)
+        ok = present & ~type_error
+        with np.errstate(invalid="ignore"):
+            out_of_range = ok & ~np.isfinite(values)  # infinities are never in range
+            if rule.min is not None:
+                out_of_range |= ok & (values < rule.min)
+            if rule.max is not None:
+                out_of_range |= ok & (values > rule.max)
+        if rule.allowed is not None:
+            allowed = np.array([float(a) for a in rule.allowed if _is_number(a)], dtype="float64")
+            unexpected = ok & ~out_of_range & ~np.isin(values, allowed)
+    elif rule.type == "bool":
+        if not pd.api.types.is_bool_dtype(raw):
+            known = raw.map(lambda v: v in _TRUE or v in _FALSE if _hashable_value(v) else False)
+            type_error = present & ~known.to_numpy(dtype=bool, na_value=False)
+    else:  # category, str
+        if rule.allowed is not None:
+            allowed = {str(a) for a in rule.allowed}
+            as_text = raw.astype("string")
+            unexpected = present & ~as_text.isin(allowed).to_numpy(dtype=bool, na_value=False)
+
+    examples = {
+        name: _examples(raw, mask, max_examples)
+        for name, mask in (
+            ("type_error", type_error),
+            ("out_of_range", out_of_range),
+            ("unexpected", unexpected),
+        )
+        if mask.any()
+    }
+    return _ColumnCheck(missing, type_error, out_of_range, unexpected, examples)
+
+
+def _as_numeric(raw: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(raw):
+        return raw.astype("float64")
+    if pd.api.types.is_numeric_dtype(raw):
+        return raw.astype("float64")
+    return pd.to_numeric(raw.map(lambda v: np.nan if isinstance(v, bool) else v), errors="coerce")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _hashable_value(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _hashable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Unhashable cells (lists from JSON, say) compared by their text."""
+    out = frame
+    for column in frame.columns:
+        if frame[column].dtype == object and not frame[column].map(_hashable_value).all():
+            out = out.assign(**{column: frame[column].astype(str)})
+    return out
+
+
+def _examples(raw: pd.Series, mask: np.ndarray, limit: int) -> list[str]:
+    values = raw[mask].head(200).map(repr).drop_duplicates().head(limit)
+    return [text[:60] for text in values]

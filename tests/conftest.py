@@ -1,0 +1,63 @@
+"""Shared fixtures: stores on a real SQLite file and a real PostgreSQL, the sample scenario."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_CONFIG = ROOT / "sample_data" / "cockpit.yaml"
+PG_URL = os.environ.get("COCKPIT_TEST_DATABASE_URL")
+
+
+def _pg_schema_url(base: str) -> Iterator[str]:
+    """A fresh PostgreSQL schema for one test, dropped afterwards."""
+    schema = f"cockpit_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The same test against a real SQLite file and a real PostgreSQL (when configured)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'cockpit.db'}"
+        return
+    if not PG_URL:
+        pytest.skip("COCKPIT_TEST_DATABASE_URL is not set (.ci/run sets it)")
+    yield from _pg_schema_url(PG_URL)
+
+
+@pytest.fixture(scope="session")
+def scenario_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The generated 30-day sample scenario with the sample config beside it (read-only)."""
+    from sample_data.generate import generate
+
+    root = tmp_path_factory.mktemp("scenario")
+    generate(root / "generated", seed=7)
+    shutil.copyfile(SAMPLE_CONFIG, root / "cockpit.yaml")
+    return root
+
+
+@pytest.fixture
+def scenario(scenario_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A config over the shared scenario data with a store of its own; returns the config."""
+    config = tmp_path / "cockpit.yaml"
+    text = SAMPLE_CONFIG.read_text().replace("generated/", f"{scenario_dir}/generated/")
+    config.write_text(text)
+    monkeypatch.setenv("COCKPIT_DATABASE_URL", f"sqlite:///{tmp_path / 'cockpit.db'}")
+    return config

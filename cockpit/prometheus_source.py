@@ -23,7 +23,9 @@ def _base_url(spec: cfg.PrometheusQuery) -> str:
     if spec.url_env is not None:
         url = os.environ.get(spec.url_env)
         if not url:
-            raise SourceError(f"Prometheus: environment variable {spec.url_env} is not set (it holds the URL)")
+            raise SourceError(
+                f"Prometheus: environment variable {spec.url_env} is not set (it holds the URL)"
+            )
         return url.rstrip("/")
     return (spec.url or "").rstrip("/")
 
@@ -60,7 +62,9 @@ def query_window(spec: cfg.PrometheusQuery, start: datetime, end: datetime) -> M
             return MonitorResult.no_data("the query returned no sample", query=spec.query)
         return MonitorResult(status="ok", slis={"value": value}, details={"query": spec.query})
     good = instant_query(base, prometheus_window_query(spec.good_query or "", window), end, timeout)
-    total = instant_query(base, prometheus_window_query(spec.total_query or "", window), end, timeout)
+    total = instant_query(
+        base, prometheus_window_query(spec.total_query or "", window), end, timeout
+    )
     if good is None or total is None or total == 0:
         return MonitorResult.no_data("no events in the window", good=good, total=total)
     return MonitorResult(

@@ -6,7 +6,7 @@ A monitor that fails is recorded as ``failed`` with its error; it never stops th
 
 Windows: a monitor at time ``T`` looks at ``[T - window, T)``. A monitor without an explicit
 ``window`` counts events in buckets that tile time: its window starts where its previous run
-ended (at most one ``every`` back), so no event is counted twice. A prediction-quality monitor
+ended (when that was less than two windows ago), so no event is counted twice. A prediction-quality monitor
 with a label delay ``d`` evaluates ``[T - d - window, T - d)``: only windows whose labels have
 had time to arrive.
 """
@@ -125,8 +125,11 @@ class Runner:
     ) -> Window:
         end = at - self._label_delay(service, monitor)
         start = end - monitor.window_length
-        if monitor.window is None and previous_end is not None and start < previous_end < end:
-            start = previous_end  # occurrence buckets tile time
+        if monitor.window is None and previous_end is not None:
+            # Occurrence buckets tile time: start where the previous run ended, when it ended
+            # less than two windows ago (a longer gap is left for a backfill to fill).
+            if end - 2 * monitor.window_length <= previous_end < end:
+                start = previous_end
         return Window(start, end)
 
     def _label_delay(self, service: cfg.Service, monitor: AnyMonitor) -> timedelta:
@@ -173,12 +176,14 @@ class Runner:
         except (CockpitError, ValueError) as exc:
             result, status, error = MonitorResult(status="ok"), "failed", str(exc)
             log.warning(
-                "monitor failed",
-                extra={"service": service.name, "monitor": monitor.name, "error": error},
+                "monitor %s/%s failed at %s: %s",
+                service.name,
+                monitor.name,
+                iso(at),
+                error,
+                extra={"service": service.name, "monitor": monitor.name},
             )
-        except (
-            Exception
-        ) as exc:  # a bug: keep the traceback in the log, keep the other monitors going
+        except Exception as exc:  # a bug: log the traceback, keep the other monitors going
             log.exception("monitor crashed: %s/%s", service.name, monitor.name)
             result, status, error = (
                 MonitorResult(status="ok"),

@@ -368,7 +368,9 @@ class PreloadedSource:
         hi = np.searchsorted(self._times, _np_time(end), side="left")
         part = self.frame.iloc[lo:hi]
         if columns is not None:
-            part = part[_wanted(columns, self.timestamp) or []]
+            wanted = _wanted(columns, self.timestamp) or []
+            _missing(self.label, list(self.frame.columns), wanted)
+            part = part[wanted]
         return part.reset_index(drop=True)
 
 

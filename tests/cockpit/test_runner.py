@@ -1,0 +1,226 @@
+"""The runner and the CLI on real files and a real store: one cycle, failures kept local."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cockpit.config import load_config
+from cockpit.runner import Runner, backfill
+from cockpit.store import Store
+
+T0 = datetime(2026, 10, 1, tzinfo=UTC)
+UNIT_CHANGE = T0 + timedelta(hours=30)
+
+CONFIG = textwrap.dedent(
+    """\
+    version: cockpit/v1
+    services:
+      - name: loan
+        data:
+          current: {kind: parquet, path: "logs/*.parquet", timestamp: ts}
+          reference: {kind: parquet, path: reference.parquet, timestamp: ts}
+        schema:
+          height_cm: {type: float, min: 30, max: 300, nullable: false}
+          plan: {type: category, allowed: [basic, pro]}
+        monitors:
+          - {name: quality, kind: data_quality, every: 5m}
+          - {name: hourly, kind: data_quality, every: 1h, window: 1h}
+        slos:
+          - {name: valid, monitor: quality, objective: 0.99}
+      - name: broken
+        data:
+          current: {kind: parquet, path: "logs/*.parquet", timestamp: ts}
+        schema:
+          weight_kg: {type: float}
+        monitors:
+          - {name: quality, kind: data_quality, every: 5m}
+    """
+)
+
+
+def make_logs(folder: Path, days: int = 2) -> pd.DataFrame:
+    """One row a minute; heights in metres from UNIT_CHANGE on."""
+    rng = np.random.default_rng(1)
+    ts = pd.date_range(T0, periods=days * 1440, freq="1min", tz="UTC")
+    height = rng.normal(170, 8, len(ts))
+    height = np.where(ts >= pd.Timestamp(UNIT_CHANGE), height / 100, height)
+    frame = pd.DataFrame(
+        {"ts": ts, "height_cm": height, "plan": rng.choice(["basic", "pro"], len(ts))}
+    )
+    (folder / "logs").mkdir(parents=True)
+    for day, part in frame.groupby(frame["ts"].dt.date):
+        part.to_parquet(folder / "logs" / f"day-{day}.parquet", index=False)
+    reference = frame.iloc[:1440].copy()
+    reference["ts"] = reference["ts"] - pd.Timedelta(days=7)
+    reference.to_parquet(folder / "reference.parquet", index=False)
+    return frame
+
+
+@pytest.fixture
+def project(tmp_path: Path, store_url: str) -> tuple[Path, str]:
+    make_logs(tmp_path)
+    (tmp_path / "cockpit.yaml").write_text(CONFIG)
+    return tmp_path / "cockpit.yaml", store_url
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cockpit.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )
+
+
+def test_run_once_json_reports_each_due_monitor_and_keeps_failures_local(
+    project: tuple[Path, str],
+) -> None:
+    config, url = project
+    at = "2026-10-02T08:00:00Z"  # after the unit change: heights in metres
+    done = cli("run-once", str(config), "--at", at, "--json", env={"COCKPIT_DATABASE_URL": url})
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert set(out) == {"at", "runs", "slos", "alerts", "actions"}
+    assert out["at"] == at
+    runs = {(r["service"], r["monitor"]): r for r in out["runs"]}
+    quality = runs[("loan", "quality")]
+    assert quality["status"] == "ok"
+    assert (quality["window_start"], quality["window_end"]) == ("2026-10-02T07:55:00Z", at)
+    assert (quality["good"], quality["total"]) == (0, 5)
+    assert quality["slis"]["valid_rows_share"] == 0
+    assert quality["slis"]["out_of_range_share[height_cm]"] == 1
+    assert quality["slis"]["volume_ratio"] == pytest.approx(1.0, rel=0.01)
+    assert quality["duration_s"] > 0
+    assert set(quality) == {
+        "service",
+        "monitor",
+        "kind",
+        "status",
+        "window_start",
+        "window_end",
+        "slis",
+        "good",
+        "total",
+        "duration_s",
+        "error",
+    }
+    broken = runs[("broken", "quality")]
+    assert broken["status"] == "failed"
+    assert "weight_kg" in broken["error"] and "services[1].data.current" in broken["error"]
+    assert runs[("loan", "hourly")]["total"] == 60
+
+
+def test_before_the_unit_change_the_rows_are_valid(project: tuple[Path, str]) -> None:
+    config, url = project
+    result = Runner(load_config(config), Store(url)).run_once(
+        datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
+    )
+    quality = next(r for r in result.runs if (r.service, r.monitor) == ("loan", "quality"))
+    assert quality.slis["valid_rows_share"] == 1.0
+
+
+def test_the_same_moment_twice_never_counts_twice(project: tuple[Path, str]) -> None:
+    config, url = project
+    store = Store(url)
+    at = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
+    Runner(load_config(config), store).run_once(at)
+    Runner(load_config(config), store).run_once(at)
+    runs = store.runs("loan", "quality")
+    assert len(runs) == 1 and runs[0].total == 5
+
+
+def test_an_empty_window_is_no_data(project: tuple[Path, str]) -> None:
+    config, url = project
+    result = Runner(load_config(config), Store(url)).run_once(datetime(2026, 12, 1, tzinfo=UTC))
+    quality = next(r for r in result.runs if (r.service, r.monitor) == ("loan", "quality"))
+    assert quality.status == "no_data" and quality.good is None and quality.error is None
+
+
+def test_off_schedule_moments_run_only_what_has_not_run_lately(project: tuple[Path, str]) -> None:
+    config, url = project
+    runner = Runner(load_config(config), Store(url))
+    first = runner.run_once(datetime(2026, 10, 1, 12, 0, tzinfo=UTC))
+    assert {(r.service, r.monitor) for r in first.runs} == {
+        ("loan", "quality"),
+        ("loan", "hourly"),
+        ("broken", "quality"),
+    }
+    later = runner.run_once(
+        datetime(2026, 10, 1, 12, 7, tzinfo=UTC)
+    )  # 5m monitors overdue, hourly not
+    assert {(r.service, r.monitor) for r in later.runs} == {
+        ("loan", "quality"),
+        ("broken", "quality"),
+    }
+    quality = next(r for r in later.runs if r.service == "loan")
+    # the bucket starts where the previous run ended: no event counted twice
+    assert quality.window_start == datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
+    assert quality.total == 7
+
+
+def test_backfill_replays_every_tick_and_tiles_time(project: tuple[Path, str]) -> None:
+    config, url = project
+    store = Store(url)
+    runner = Runner(load_config(config), store)
+    records = backfill(runner, T0, T0 + timedelta(days=2))
+    loan = [r for r in records if (r.service, r.monitor) == ("loan", "quality")]
+    assert len(loan) == 2 * 288
+    assert sum(r.total for r in loan if r.total) == 2 * 1440  # buckets tile time: each row once
+    collapse = [r for r in loan if r.window_start >= UNIT_CHANGE]
+    assert collapse and all(r.slis["valid_rows_share"] == 0 for r in collapse)
+    assert len(store.runs("loan", "quality")) == 2 * 288
+
+
+def test_backfill_gives_the_same_results_as_single_runs(project: tuple[Path, str]) -> None:
+    config, url = project
+    runner = Runner(load_config(config), Store(url))
+    replayed = backfill(runner, T0 + timedelta(hours=29), T0 + timedelta(hours=31))
+    at = T0 + timedelta(hours=30, minutes=5)
+    fresh = Runner(load_config(config), Store(url)).run_monitor(
+        load_config(config).services[0], load_config(config).services[0].monitors[0], at
+    )
+    match = next(
+        r for r in replayed if r.monitor == "quality" and r.service == "loan" and r.window_end == at
+    )
+    assert match.slis == fresh.slis
+
+
+def test_an_invalid_config_exits_2_with_every_problem(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        CONFIG.replace("objective: 0.99", "objective: 99").replace("every: 1h,", "every: hourly,")
+    )
+    done = cli("run-once", str(bad), "--at", "2026-10-02T08:00:00Z", "--json")
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert lines == [
+        f"{bad}:12: services[0].monitors[1].every: not a duration: 'hourly' (write a number and a unit, like '30s', '5m', '1h', '28d')",
+        f"{bad}:14: services[0].slos[0].objective: must be between 0 and 1, got 99 (write 0.99)",
+    ]
+    assert done.stdout == ""
+    assert cli("validate", str(bad)).returncode == 2
+    assert cli("validate", str(bad).replace("bad", "nope")).returncode == 2
+
+
+def test_validate_exits_0_on_a_valid_config(project: tuple[Path, str]) -> None:
+    config, _ = project
+    done = cli("validate", str(config))
+    assert done.returncode == 0 and "ok" in done.stdout
+
+
+def test_db_upgrade_reports_the_revision(project: tuple[Path, str]) -> None:
+    config, url = project
+    done = cli("db", "upgrade", str(config), env={"COCKPIT_DATABASE_URL": url})
+    assert done.returncode == 0, done.stderr
+    assert "0001" in done.stdout

@@ -125,11 +125,11 @@ class Runner:
     ) -> Window:
         end = at - self._label_delay(service, monitor)
         start = end - monitor.window_length
-        if monitor.window is None and previous_end is not None:
-            # Occurrence buckets tile time: start where the previous run ended, when it ended
-            # less than two windows ago (a longer gap is left for a backfill to fill).
-            if end - 2 * monitor.window_length <= previous_end < end:
-                start = previous_end
+        # Occurrence buckets tile time: start where the previous run ended, when it ended less
+        # than two windows ago (a longer gap is left for a backfill to fill).
+        tiles = monitor.window is None and previous_end is not None
+        if tiles and end - 2 * monitor.window_length <= previous_end < end:
+            start = previous_end
         return Window(start, end)
 
     def _label_delay(self, service: cfg.Service, monitor: AnyMonitor) -> timedelta:

@@ -26,6 +26,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The store.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+slo_app = typer.Typer(help="SLO state.", no_args_is_help=True)
+app.add_typer(slo_app, name="slo")
 
 ConfigArg = Annotated[Path, typer.Argument(help="the cockpit YAML config", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON instead of text")]
@@ -84,13 +86,14 @@ def run_once(
     as_json: JsonOpt = False,
 ) -> None:
     """Run one cycle at --at: every monitor due then, over its window [at - window, at)."""
-    from cockpit.runner import Runner, run_json
+    from cockpit.cycle import run_cycle
+    from cockpit.runner import run_json
 
     moment = parse_time(at)
     loaded = _load(config)
     try:
         store = _open_store(loaded)
-        result = Runner(loaded, store).run_once(moment)
+        result = run_cycle(loaded, store, moment)
     except CockpitError as exc:
         raise _fail(exc) from None
     if as_json:
@@ -140,8 +143,8 @@ def backfill(
         TimeRemainingColumn,
     )
 
-    from cockpit.runner import Runner, run_json
-    from cockpit.runner import backfill as run_backfill
+    from cockpit.cycle import replay
+    from cockpit.runner import run_json
 
     t0, t1 = parse_time(start), parse_time(end)
     if t1 <= t0:
@@ -150,7 +153,6 @@ def backfill(
     loaded = _load(config)
     try:
         store = _open_store(loaded)
-        runner = Runner(loaded, store)
         with Progress(
             TextColumn("backfill"),
             BarColumn(),
@@ -168,7 +170,7 @@ def backfill(
                         task, completed=done, total=total, at=at.strftime("%Y-%m-%d %H:%M")
                     )
 
-            records = run_backfill(runner, t0, t1, on_progress=tick)
+            records = replay(loaded, store, t0, t1, on_progress=tick)
     except CockpitError as exc:
         raise _fail(exc) from None
     failed = [r for r in records if r.status == "failed"]
@@ -193,6 +195,74 @@ def _stderr_console() -> Any:
     from rich.console import Console
 
     return Console(stderr=True)
+
+
+@slo_app.command("status")
+def slo_status(
+    config: ConfigArg,
+    at: Annotated[str, typer.Option("--at", help="the moment, ISO 8601 or 'now'")] = "now",
+    as_json: JsonOpt = False,
+) -> None:
+    """Every SLO's error budget, burn rates and active alert at --at."""
+    from cockpit.slos import evaluate_slos
+
+    moment = parse_time(at)
+    loaded = _load(config)
+    try:
+        reports = evaluate_slos(loaded, _open_store(loaded), moment, save=False)
+    except CockpitError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        _print_json([r.to_json() for r in reports])
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"SLOs at {moment.isoformat().replace('+00:00', 'Z')}")
+    for column in (
+        "service",
+        "slo",
+        "objective",
+        "window",
+        "budget left",
+        "",
+        "1h",
+        "6h",
+        "1d",
+        "3d",
+        "alert",
+    ):
+        table.add_column(
+            column, justify="right" if column in ("objective", "1h", "6h", "1d", "3d") else "left"
+        )
+    for r in reports:
+        alert = r.alerts_json()
+        table.add_row(
+            r.service,
+            r.slo,
+            f"{r.objective:g}",
+            f"{r.window} {r.method[:5]}",
+            "no data" if r.error_budget_remaining is None else f"{r.error_budget_remaining:7.1%}",
+            budget_bar(r.error_budget_remaining),
+            *(_rate(r.burn_rates[w]) for w in ("1h", "6h", "1d", "3d")),
+            f"[bold red]{alert[0]['severity']}[/] ({alert[0]['long_window']}/{alert[0]['short_window']} > {alert[0]['factor']:g})"
+            if alert
+            else "",
+        )
+    Console().print(table)
+
+
+def budget_bar(remaining: float | None, width: int = 20) -> str:
+    """A text bar of the error budget left: full when untouched, empty (red) when spent."""
+    if remaining is None:
+        return ""
+    filled = round(max(0.0, min(1.0, remaining)) * width)
+    colour = "green" if remaining > 0.5 else "yellow" if remaining > 0 else "red"
+    return f"[{colour}]{'█' * filled}[/]{'░' * (width - filled)}"
+
+
+def _rate(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
 
 
 @db_app.command("upgrade")

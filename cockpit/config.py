@@ -394,6 +394,28 @@ Monitor = Annotated[
 # --- SLOs and actions ------------------------------------------------------------------------
 
 
+class AlertTier(Strict):
+    """One multi-window burn-rate tier; the SRE Workbook's four are the default."""
+
+    severity: Literal["page", "ticket"]
+    long_window: Duration
+    short_window: Duration
+    budget_share: float | None = Field(
+        default=None, gt=0, le=1, description="factor = share * W / long"
+    )
+    factor: float | None = Field(default=None, gt=0, description="a fixed burn-rate threshold")
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> AlertTier:
+        if (self.budget_share is None) == (self.factor is None):
+            raise ValueError(
+                "give exactly one of `budget_share` (like 0.02) or `factor` (like 14.4)"
+            )
+        if self.short_window >= self.long_window:
+            raise ValueError("`short_window` must be shorter than `long_window`")
+        return self
+
+
 class SLO(Strict):
     name: str
     monitor: str
@@ -402,7 +424,8 @@ class SLO(Strict):
     good: str | None = Field(
         default=None, description="timeslice condition, like 'drift_share <= 0.3'"
     )
-    min_events: int = Field(default=0, ge=0)
+    min_events: int = Field(default=0, ge=0, description="fewer events in a window: no alert")
+    tiers: list[AlertTier] | None = Field(default=None, description="default: the SRE Workbook's")
     description: str | None = None
 
     @field_validator("objective", mode="before")
@@ -634,7 +657,7 @@ def _all_field_names() -> set[str]:
     models = [
         Config, Service, DataSources, FileSource, SqlSource, LabelsFileSource, LabelsSqlSource,
         RollingReference, ColumnSchema, Prediction, DataQualityMonitor, DriftMonitor, DriftReport,
-        PredictionQualityMonitor, SystemMonitor, PrometheusQuery, SLO, Action, ActionTrigger,
+        PredictionQualityMonitor, SystemMonitor, PrometheusQuery, SLO, AlertTier, Action, ActionTrigger,
         SlackNotifier, Notifiers, Webhook,
     ]  # fmt: skip
     pending.extend(models)

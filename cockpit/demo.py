@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from cockpit.config import load_config
-from cockpit.runner import Runner, backfill
+from cockpit.cycle import replay
 from cockpit.store import Store
 
 SAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "sample_data" / "cockpit.yaml"
@@ -54,7 +54,6 @@ def run_demo(out: Path, *, seed: int = 7, echo: Callable[[str], None] = print) -
     config = load_config(config_path)
     store = Store(config.store_url())
     start, end = _parse(summary["start"]), _parse(summary["end"])
-    runner = Runner(config, store)
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -68,7 +67,7 @@ def run_demo(out: Path, *, seed: int = 7, echo: Callable[[str], None] = print) -
             if done % 100 == 0 or done == total:
                 progress.update(task, completed=done, total=total, at=at.strftime("%Y-%m-%d %H:%M"))
 
-        records = backfill(runner, start, end, on_progress=tick)
+        records = replay(config, store, start, end, on_progress=tick)
     failed = [r for r in records if r.status == "failed"]
     echo(
         f"backfilled {len(records)} runs in {time.perf_counter() - t0:.1f}s ({len(failed)} failed)"

@@ -91,6 +91,30 @@ class SliMeasurement(SQLModel, table=True):
     window_end: datetime = Field(sa_type=UTCDateTime)
 
 
+class SloEvaluation(SQLModel, table=True):
+    """One SLO evaluated at one moment: kept so the cockpit draws budget burn-down and burn
+    rates over time without recomputing history. Unique per (service, slo, at)."""
+
+    __tablename__ = "slo_evaluation"
+    __table_args__ = (
+        sa.UniqueConstraint("service", "slo", "at", name="uq_slo_evaluation_at"),
+        sa.Index("ix_slo_evaluation_series", "service", "slo", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    service: str = Field(max_length=200)
+    slo: str = Field(max_length=200)
+    at: datetime = Field(sa_type=UTCDateTime)
+    method: str = Field(max_length=20)
+    objective: float
+    good: float
+    total: float
+    error_budget_remaining: float | None = None
+    burn_rates: str = Field(sa_type=sa.Text)  # JSON {window: value | null}
+    alert_severity: str | None = Field(default=None, max_length=20)
+    alert: str | None = Field(default=None, sa_type=sa.Text)  # JSON of the active tier
+
+
 @dataclass(frozen=True)
 class RunRecord:
     """What the runner hands the store for one run."""
@@ -188,6 +212,65 @@ class Store:
             if rows:
                 conn.execute(sa.insert(measurements), rows)
         return ids
+
+    def save_slo_evaluations(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert or replace evaluations by (service, slo, at)."""
+        table = SloEvaluation.__table__
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for row in rows:
+            groups.setdefault((row["service"], row["slo"]), []).append(row)
+        with self.engine.begin() as conn:
+            for (service, slo), group in groups.items():
+                for i in range(0, len(group), 500):
+                    chunk = group[i : i + 500]
+                    conn.execute(
+                        sa.delete(table).where(
+                            (table.c.service == service)
+                            & (table.c.slo == slo)
+                            & table.c.at.in_([row["at"] for row in chunk])
+                        )
+                    )
+                    conn.execute(sa.insert(table), chunk)
+
+    def slo_evaluations(
+        self,
+        service: str,
+        slo: str,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[SloEvaluation]:
+        """Evaluations of one SLO in time order."""
+        query = sa.select(SloEvaluation).where(
+            (SloEvaluation.service == service) & (SloEvaluation.slo == slo)
+        )
+        if since is not None:
+            query = query.where(SloEvaluation.at > since)
+        if until is not None:
+            query = query.where(SloEvaluation.at <= until)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(SloEvaluation.at))
+            return [SloEvaluation.model_validate(row._mapping) for row in rows]
+
+    def event_buckets(
+        self, service: str, monitor: str, since: datetime, until: datetime
+    ) -> list[tuple[datetime, float, float]]:
+        """``(window_end, good, total)`` of the ok runs with events, in time order."""
+        runs = MonitorRun.__table__
+        query = (
+            sa.select(runs.c.window_end, runs.c.good, runs.c.total)
+            .where(
+                (runs.c.service == service)
+                & (runs.c.monitor == monitor)
+                & (runs.c.status == "ok")
+                & runs.c.total.is_not(None)
+                & (runs.c.window_end > since)
+                & (runs.c.window_end <= until)
+            )
+            .order_by(runs.c.window_end)
+        )
+        with self.engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(query)]  # type: ignore[misc]
 
     # --- reads -------------------------------------------------------------------------------
 

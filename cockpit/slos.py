@@ -1,0 +1,226 @@
+"""SLO state from the store: builds each SLO's event series and hands it to the pure engine.
+
+``evaluate_slos`` gives every SLO's state at one moment (``run-once``, the daemon);
+``evaluate_history`` gives it at many moments in one vectorised pass (backfills). Both keep
+what they computed in ``slo_evaluation`` so the cockpit can draw history without recomputing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from cockpit import config as cfg
+from cockpit import schedule
+from cockpit.durations import format_duration
+from cockpit.store import Store
+from slo.engine import BURN_WINDOWS, SloSpec, evaluate, evaluate_timeline
+from slo.rules import WORKBOOK_TIERS, Tier
+from slo.series import Condition, EventSeries
+
+# The longest look back an evaluation needs: a calendar month, or the longest rolling window.
+MONTH = timedelta(days=31)
+
+
+@dataclass(frozen=True)
+class SloReport:
+    """One SLO at one moment; ``to_json`` is the ``run-once --json`` contract."""
+
+    service: str
+    slo: str
+    objective: float
+    window: str
+    method: str
+    good: float
+    total: float
+    error_budget_remaining: float | None
+    burn_rates: dict[str, float | None]
+    alert: Tier | None
+    factor: float | None
+    at: datetime
+
+    def alerts_json(self) -> list[dict[str, Any]]:
+        if self.alert is None:
+            return []
+        return [
+            {
+                "severity": self.alert.severity,
+                "long_window": format_duration(timedelta(seconds=self.alert.long_window_s)),
+                "short_window": format_duration(timedelta(seconds=self.alert.short_window_s)),
+                "factor": round(self.factor or 0.0, 6),
+            }
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "service": self.service,
+            "slo": self.slo,
+            "objective": self.objective,
+            "window": self.window,
+            "method": self.method,
+            "good": self.good,
+            "total": self.total,
+            "error_budget_remaining": self.error_budget_remaining,
+            "burn_rates": self.burn_rates,
+            "alerts": self.alerts_json(),
+        }
+
+    def row(self) -> dict[str, Any]:
+        alerts = self.alerts_json()
+        return {
+            "service": self.service,
+            "slo": self.slo,
+            "at": self.at,
+            "method": self.method,
+            "objective": self.objective,
+            "good": self.good,
+            "total": self.total,
+            "error_budget_remaining": self.error_budget_remaining,
+            "burn_rates": json.dumps(self.burn_rates),
+            "alert_severity": alerts[0]["severity"] if alerts else None,
+            "alert": json.dumps(alerts[0]) if alerts else None,
+        }
+
+
+def slo_spec(slo: cfg.SLO) -> SloSpec:
+    window_s = None if slo.window == "calendar_month" else slo.window.total_seconds()
+    tiers = WORKBOOK_TIERS
+    if slo.tiers is not None:
+        tiers = tuple(
+            Tier(
+                t.severity,
+                t.long_window.total_seconds(),
+                t.short_window.total_seconds(),
+                budget_share=t.budget_share,
+                factor_override=t.factor,
+            )
+            for t in slo.tiers
+        )
+    return SloSpec(slo.objective, window_s, tiers, slo.min_events)
+
+
+def window_name(slo: cfg.SLO) -> str:
+    return "calendar_month" if slo.window == "calendar_month" else format_duration(slo.window)
+
+
+def lookback(slo: cfg.SLO) -> timedelta:
+    longest_tier = max((t.long_window_s for t in slo_spec(slo).tiers), default=0.0)
+    window = MONTH if slo.window == "calendar_month" else slo.window
+    return max(window, timedelta(seconds=longest_tier))
+
+
+def load_series(
+    store: Store, service: cfg.Service, slo: cfg.SLO, since: datetime, until: datetime
+) -> EventSeries:
+    """The SLO's event series over ``(since, until]`` from the store."""
+    monitor = service.monitor(slo.monitor)
+    interval_s = schedule.interval(monitor, until).total_seconds()
+    if slo.good is None:
+        rows = store.event_buckets(service.name, monitor.name, since, until)
+        if not rows:
+            return EventSeries(np.array([]), np.array([]), np.array([]), interval_s)
+        ends, good, total = zip(*rows, strict=True)
+        return EventSeries(_seconds(ends), np.array(good), np.array(total), interval_s)
+    condition = Condition.parse(slo.good)
+    rows = [
+        (end, value)
+        for end, _monitor, _name, value in store.measurements(
+            service.name, monitor.name, [condition.sli], since=since, until=until
+        )
+        if value is not None  # an undefined SLI is no information, neither good nor bad
+    ]
+    if not rows:
+        return EventSeries(np.array([]), np.array([]), np.array([]), interval_s)
+    ends, values = zip(*rows, strict=True)
+    return EventSeries.timeslices(
+        _seconds(ends), np.array(values, dtype="float64"), condition, interval_s
+    )
+
+
+def _seconds(times: Sequence[datetime]) -> np.ndarray:
+    return np.array([t.timestamp() for t in times], dtype="float64")
+
+
+def evaluate_slos(
+    config: cfg.Config, store: Store, at: datetime, *, save: bool = True
+) -> list[SloReport]:
+    """Every SLO's state at ``at``."""
+    reports = []
+    for service in config.services:
+        for slo in service.slos:
+            spec = slo_spec(slo)
+            series = load_series(store, service, slo, at - lookback(slo), at)
+            state = evaluate(series, spec, at)
+            alert = state.alert
+            reports.append(
+                SloReport(
+                    service=service.name,
+                    slo=slo.name,
+                    objective=slo.objective,
+                    window=window_name(slo),
+                    method=slo.method,
+                    good=state.good,
+                    total=state.total,
+                    error_budget_remaining=state.error_budget_remaining,
+                    burn_rates=state.burn_rates,
+                    alert=alert.tier if alert else None,
+                    factor=alert.factor if alert else None,
+                    at=at,
+                )
+            )
+    if save and reports:
+        store.save_slo_evaluations([r.row() for r in reports])
+    return reports
+
+
+def evaluate_history(
+    config: cfg.Config, store: Store, ats: Sequence[datetime], *, save: bool = True
+) -> dict[tuple[str, str], list[SloReport]]:
+    """Every SLO's state at each moment of ``ats`` (sorted), in one pass per SLO."""
+    out: dict[tuple[str, str], list[SloReport]] = {}
+    if not ats:
+        return out
+    for service in config.services:
+        for slo in service.slos:
+            spec = slo_spec(slo)
+            series = load_series(store, service, slo, ats[0] - lookback(slo), ats[-1])
+            timeline = evaluate_timeline(series, spec, ats)
+            reports = []
+            for i, at in enumerate(ats):
+                burns, tier = timeline.state_at(i, spec)
+                remaining = timeline.error_budget_remaining[i]
+                reports.append(
+                    SloReport(
+                        service=service.name,
+                        slo=slo.name,
+                        objective=slo.objective,
+                        window=window_name(slo),
+                        method=slo.method,
+                        good=float(timeline.good[i]),
+                        total=float(timeline.total[i]),
+                        error_budget_remaining=None if np.isnan(remaining) else float(remaining),
+                        burn_rates=burns,
+                        alert=tier,
+                        factor=tier.factor(spec.tier_window_s(at)) if tier else None,
+                        at=at,
+                    )
+                )
+            out[(service.name, slo.name)] = reports
+            if save:
+                store.save_slo_evaluations([r.row() for r in reports])
+    return out
+
+
+__all__ = [
+    "BURN_WINDOWS",
+    "SloReport",
+    "evaluate_history",
+    "evaluate_slos",
+    "load_series",
+    "slo_spec",
+]

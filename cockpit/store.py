@@ -252,6 +252,26 @@ class Store:
             rows = conn.execute(query.order_by(SloEvaluation.at))
             return [SloEvaluation.model_validate(row._mapping) for row in rows]
 
+    def latest_slo_evaluation(self, service: str, slo: str) -> SloEvaluation | None:
+        query = (
+            sa.select(SloEvaluation)
+            .where((SloEvaluation.service == service) & (SloEvaluation.slo == slo))
+            .order_by(SloEvaluation.at.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return SloEvaluation.model_validate(row._mapping) if row else None
+
+    def run_counts(self) -> list[tuple[str, str, str, int]]:
+        """``(service, monitor, status, runs)`` over the whole store."""
+        runs = MonitorRun.__table__
+        query = sa.select(runs.c.service, runs.c.monitor, runs.c.status, sa.func.count()).group_by(
+            runs.c.service, runs.c.monitor, runs.c.status
+        )
+        with self.engine.connect() as conn:
+            return [(s, m, st, int(n)) for s, m, st, n in conn.execute(query)]
+
     def event_buckets(
         self, service: str, monitor: str, since: datetime, until: datetime
     ) -> list[tuple[datetime, float, float]]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -514,12 +514,43 @@ class Notifiers(Strict):
 
 class Webhook(Strict):
     url: str
-    secret_env: EnvName | None = None
-    token_env: EnvName | None = None
+    secret_env: EnvName | None = Field(
+        default=None, description="standard: the whsec_ signing secret"
+    )
+    token_env: EnvName | None = Field(
+        default=None, description="github/gitlab: the API or trigger token"
+    )
     style: Literal["standard", "github_dispatch", "gitlab_trigger"] = "standard"
+    repo: str | None = Field(
+        default=None, description="github_dispatch: owner/name (url is the API base)"
+    )
     event_type: str | None = Field(default=None, description="github_dispatch: event_type")
     ref: str | None = Field(default=None, description="gitlab_trigger: branch or tag")
     timeout: Duration = timedelta(seconds=10)
+
+    @model_validator(mode="after")
+    def _style_needs(self) -> Webhook:
+        if self.style in ("github_dispatch", "gitlab_trigger") and self.token_env is None:
+            raise ValueError(
+                f"style {self.style!r} needs `token_env`, the variable holding the token"
+            )
+        if (
+            self.style == "github_dispatch"
+            and self.repo is None
+            and not self.url.rstrip("/").endswith("/dispatches")
+        ):
+            raise ValueError(
+                "github_dispatch needs `repo: owner/name` (or a url ending in /dispatches)"
+            )
+        return self
+
+
+class AlertingDefaults(Strict):
+    repeat_interval: Duration = Field(
+        default=timedelta(hours=4), description="re-notify a firing alert"
+    )
+    send_resolved: bool = True
+    monitor_broken_after: int = Field(default=3, ge=1, description="failed runs in a row")
 
 
 class Config(Strict):
@@ -530,6 +561,7 @@ class Config(Strict):
     services: list[Service] = Field(default_factory=list)
     notifiers: Notifiers = Field(default_factory=Notifiers)
     webhooks: dict[str, Webhook] = Field(default_factory=dict)
+    alerting: AlertingDefaults = Field(default_factory=AlertingDefaults)
 
     # Not from YAML: where the file is, so relative paths resolve against it.
     source_file: Path | None = Field(default=None, exclude=True)
@@ -605,6 +637,8 @@ def parse_config(text: str, file: str = "<config>", *, source_file: Path | None 
         )
         raise ConfigError(list(problems.values()))
 
+    for where, message in _host_problems(data):
+        add(where, message)
     for where, message in _semantic_problems(data):
         add(where, message)
 
@@ -658,7 +692,7 @@ def _all_field_names() -> set[str]:
         Config, Service, DataSources, FileSource, SqlSource, LabelsFileSource, LabelsSqlSource,
         RollingReference, ColumnSchema, Prediction, DataQualityMonitor, DriftMonitor, DriftReport,
         PredictionQualityMonitor, SystemMonitor, PrometheusQuery, SLO, AlertTier, Action, ActionTrigger,
-        SlackNotifier, Notifiers, Webhook,
+        SlackNotifier, Notifiers, Webhook, AlertingDefaults,
     ]  # fmt: skip
     pending.extend(models)
     while pending:
@@ -853,6 +887,44 @@ def _url_secret(url: str) -> str | None:
         if name.lower() in secret_params:
             return f"the URL carries a credential in {name!r}: name it by environment variable (token_env or secret_env)"
     return None
+
+
+def _host_problems(data: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Every outgoing URL's host must be allowed: no requests to an address from a typo."""
+    extra = data.get("allowed_hosts") if isinstance(data.get("allowed_hosts"), list) else []
+    allowed = [str(h).lower() for h in (*DEFAULT_ALLOWED_HOSTS, *extra)]
+    webhooks = data.get("webhooks") if isinstance(data.get("webhooks"), dict) else {}
+    places = [
+        (("webhooks", name, "url"), hook.get("url"))
+        for name, hook in webhooks.items()
+        if isinstance(hook, dict)
+    ]
+    slack = (
+        (data.get("notifiers") or {}).get("slack")
+        if isinstance(data.get("notifiers"), dict)
+        else None
+    )
+    if isinstance(slack, dict):
+        places.append((("notifiers", "slack", "base_url"), slack.get("base_url")))
+    for where, url in places:
+        if not isinstance(url, str):
+            continue
+        host = (urlsplit(url).hostname or "").lower()
+        if host and not host_is_allowed(host, allowed):
+            yield (
+                where,
+                f"host {host!r} is not in allowed_hosts; add it there if this is really where calls should go",
+            )
+
+
+def host_is_allowed(host: str, allowed: Iterable[str]) -> bool:
+    """Exact match, or a ``*.example.com`` pattern for its subdomains."""
+    host = host.lower()
+    for pattern in allowed:
+        pattern = pattern.lower()
+        if host == pattern or (pattern.startswith("*.") and host.endswith(pattern[1:])):
+            return True
+    return False
 
 
 def _duplicates(

@@ -41,6 +41,7 @@ GOOD = textwrap.dedent(
       slack: {webhook_url_env: SLACK_WEBHOOK_URL}
     webhooks:
       ci: {url: "https://ci.example/hooks/retrain", secret_env: RETRAIN_SECRET, style: standard}
+    allowed_hosts: [ci.example]
     """
 )
 
@@ -340,6 +341,12 @@ def test_secrets_are_only_named_by_environment_variable(before: str, after: str,
     assert any(f": {path}: " in p for p in found), found
     secret_fragments = ("hunter2", "s3cret", "abcdef", "MfKQ9r8G")
     assert not any(fragment in p for p in found for fragment in secret_fragments), found
+
+
+def test_an_outgoing_host_must_be_allowed() -> None:
+    found = problems(GOOD.replace("https://ci.example/hooks", "https://ci.exmaple/hooks"))
+    assert found == ["cockpit.yaml:26: webhooks.ci.url: host 'ci.exmaple' is not in allowed_hosts; add it there if this is really where calls should go"]
+    assert parse_config(GOOD.replace("[ci.example]", "['*.example', ci.example]").replace("//ci.example", "//build.ci.example"))
 
 
 def test_cross_references_name_what_exists() -> None:

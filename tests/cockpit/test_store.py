@@ -32,7 +32,7 @@ def record(value: float = 0.5, **overrides) -> RunRecord:
 
 def test_opening_a_store_applies_the_migrations(store_url: str) -> None:
     store = Store(store_url)
-    assert store.current_revision() == "0002"
+    assert store.current_revision() == "0004"
     tables = set(sa.inspect(store.engine).get_table_names())
     assert {"monitor_run", "sli_measurement", "slo_evaluation", "alembic_version"} <= tables
     Store(store_url)  # a second open is a no-op, not an error
@@ -87,3 +87,14 @@ def test_an_unreachable_store_is_a_store_error() -> None:
         match="cannot reach the store postgresql\\+psycopg://nobody:\\*\\*\\*@127.0.0.1:1/x",
     ):
         Store("postgresql+psycopg://nobody:secret@127.0.0.1:1/x?connect_timeout=2")
+
+
+def test_the_migrations_create_exactly_the_models_tables_and_columns(store_url: str) -> None:
+    from sqlmodel import SQLModel
+
+    store = Store(store_url)
+    inspector = sa.inspect(store.engine)
+    for name, table in SQLModel.metadata.tables.items():
+        migrated = {c["name"] for c in inspector.get_columns(name)}
+        assert migrated == {c.name for c in table.columns}, name
+    assert set(inspector.get_table_names()) - {"alembic_version"} == set(SQLModel.metadata.tables)

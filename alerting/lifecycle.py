@@ -110,12 +110,18 @@ def decide(
             continue  # this moment (or a later one) was already evaluated
         silenced = any(s.matches(alert.service, alert.slo, alert.severity, at) for s in silences)
         if episode is None or episode.state == "resolved":
-            decisions.append(Decision("fire", fp, alert.service, alert.slo, alert.severity, not silenced, silenced))
+            decisions.append(
+                Decision(
+                    "fire", fp, alert.service, alert.slo, alert.severity, not silenced, silenced
+                )
+            )
             continue
         due = episode.last_notified_at is None or at - episode.last_notified_at >= repeat_interval
         notify = due and not episode.acked and not silenced
         kind: DecisionKind = "repeat" if notify else "hold"
-        decisions.append(Decision(kind, fp, alert.service, alert.slo, alert.severity, notify, silenced))
+        decisions.append(
+            Decision(kind, fp, alert.service, alert.slo, alert.severity, notify, silenced)
+        )
     scope = set(evaluated)
     for fp, episode in latest.items():
         if episode.state != "firing" or fp in firing or (episode.service, episode.slo) not in scope:
@@ -123,5 +129,7 @@ def decide(
         if at <= episode.last_evaluated_at:
             continue
         notify = send_resolved and episode.last_notified_at is not None
-        decisions.append(Decision("resolve", fp, episode.service, episode.slo, episode.severity, notify))
+        decisions.append(
+            Decision("resolve", fp, episode.service, episode.slo, episode.severity, notify)
+        )
     return decisions

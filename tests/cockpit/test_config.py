@@ -345,8 +345,14 @@ def test_secrets_are_only_named_by_environment_variable(before: str, after: str,
 
 def test_an_outgoing_host_must_be_allowed() -> None:
     found = problems(GOOD.replace("https://ci.example/hooks", "https://ci.exmaple/hooks"))
-    assert found == ["cockpit.yaml:26: webhooks.ci.url: host 'ci.exmaple' is not in allowed_hosts; add it there if this is really where calls should go"]
-    assert parse_config(GOOD.replace("[ci.example]", "['*.example', ci.example]").replace("//ci.example", "//build.ci.example"))
+    assert found == [
+        "cockpit.yaml:26: webhooks.ci.url: host 'ci.exmaple' is not in allowed_hosts; add it there if this is really where calls should go"
+    ]
+    assert parse_config(
+        GOOD.replace("[ci.example]", "['*.example', ci.example]").replace(
+            "//ci.example", "//build.ci.example"
+        )
+    )
 
 
 def test_cross_references_name_what_exists() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +29,14 @@ db_app = typer.Typer(help="The store.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 slo_app = typer.Typer(help="SLO state.", no_args_is_help=True)
 app.add_typer(slo_app, name="slo")
+alerts_app = typer.Typer(help="Alerts: list, ack, silence.", no_args_is_help=True)
+app.add_typer(alerts_app, name="alerts")
+actions_app = typer.Typer(help="Retrain, rollback and custom actions.", no_args_is_help=True)
+app.add_typer(actions_app, name="actions")
+incidents_app = typer.Typer(help="Incidents and postmortems.", no_args_is_help=True)
+app.add_typer(incidents_app, name="incidents")
+
+ByOpt = Annotated[str, typer.Option("--by", help="who does this (recorded in the audit log)")]
 
 ConfigArg = Annotated[Path, typer.Argument(help="the cockpit YAML config", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON instead of text")]
@@ -265,6 +274,279 @@ def _rate(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
+@app.command()
+def serve(
+    config: ConfigArg,
+    port: Annotated[
+        int, typer.Option(help="port for /metrics and /healthz (0: any free port)")
+    ] = 9464,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    log_format: Annotated[
+        str, typer.Option("--log-format", help="text or json (one object a line)")
+    ] = "text",
+    log_level: Annotated[str, typer.Option("--log-level")] = "INFO",
+) -> None:
+    """Run the scheduler daemon: every monitor on its schedule, SLOs, alerts, deliveries."""
+    from cockpit.daemon import Daemon, setup_logging
+
+    if log_format not in ("text", "json"):
+        raise typer.BadParameter("text or json", param_hint="--log-format")
+    setup_logging(log_format, log_level.upper())
+    _load(config)  # exit 2 with every problem before anything starts
+    try:
+        daemon = Daemon(config, port=port, host=host)
+        code = daemon.run()
+    except CockpitError as exc:
+        raise _fail(exc) from None
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # do not wait for a monitor abandoned at the shutdown deadline
+
+
+@app.command()
+def ui(
+    config: ConfigArg,
+    port: Annotated[int, typer.Option(help="port of the Streamlit cockpit")] = 8501,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+) -> None:
+    """Serve the Streamlit cockpit for this config."""
+    import subprocess
+
+    _load(config)
+    env = {**os.environ, "COCKPIT_CONFIG": str(config.resolve())}
+    code = subprocess.call(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(STREAMLIT_APP),
+            *streamlit_flags(port, host),
+        ],
+        env=env,
+    )
+    raise typer.Exit(code)
+
+
+STREAMLIT_APP = Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py"
+
+
+def streamlit_flags(port: int, host: str) -> list[str]:
+    return [
+        "--server.port",
+        str(port),
+        "--server.address",
+        host,
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+
+
+def _operator(by: str | None) -> str:
+    import getpass
+
+    return by or os.environ.get("COCKPIT_OPERATOR") or getpass.getuser()
+
+
+@app.command()
+def deliver(
+    config: ConfigArg,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="requeue deliveries given up on")
+    ] = False,
+    max_seconds: Annotated[
+        float, typer.Option(help="stop starting new sends after this long")
+    ] = 60.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Flush the outbox: send every queued Slack message and webhook call that is due."""
+    from cockpit.outbox import Deliverer
+    from cockpit.outbox import retry_failed as requeue
+
+    loaded = _load(config)
+    try:
+        store = _open_store(loaded)
+        if retry_failed:
+            typer.echo(f"requeued {requeue(store)} failed deliveries", err=True)
+        results = Deliverer(loaded, store).deliver_due(max_seconds=max_seconds)
+    except CockpitError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        _print_json([r.__dict__ for r in results])
+        return
+    for r in results:
+        typer.echo(
+            f"  {r.kind} -> {r.target}: {r.status} after {r.attempts} attempt(s)"
+            + (f" ({r.error})" if r.error else "")
+        )
+    typer.echo(
+        f"{sum(r.ok for r in results)} delivered, {sum(not r.ok for r in results)} left for later"
+    )
+
+
+@alerts_app.command("list")
+def alerts_list(
+    config: ConfigArg,
+    as_json: JsonOpt = False,
+    all_: Annotated[bool, typer.Option("--all", help="resolved ones too")] = False,
+) -> None:
+    """Firing alerts (and, with --all, recent resolved ones)."""
+    from cockpit.queries import list_alerts
+
+    loaded = _load(config)
+    try:
+        rows = list_alerts(_open_store(loaded), firing_only=not all_)
+    except CockpitError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        _print_json(rows)
+        return
+    for a in rows:
+        acked = f" acked by {a['acked_by']}" if a["acked_by"] else ""
+        typer.echo(
+            f"#{a['id']} {a['state']:<8} {a['severity']:<6} {a['service']}/{a['slo']} since {a['started_at']}{acked}"
+        )
+
+
+@alerts_app.command("ack")
+def alerts_ack(
+    config: ConfigArg,
+    alert_id: Annotated[int, typer.Argument(help="the alert's id")],
+    by: ByOpt = "",
+) -> None:
+    """Acknowledge a firing alert: no more repeats until it resolves."""
+    from cockpit.alerts import ack
+
+    loaded = _load(config)
+    try:
+        row = ack(_open_store(loaded), alert_id, _operator(by))
+    except CockpitError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"alert #{row.id} {row.service}/{row.slo} ({row.severity}) acked by {row.acked_by}")
+
+
+@alerts_app.command("silence")
+def alerts_silence(
+    config: ConfigArg,
+    reason: Annotated[str, typer.Option("--reason", help="why (shown with the silence)")],
+    duration: Annotated[str, typer.Option("--for", help="how long, like 2h")] = "1h",
+    service: Annotated[str | None, typer.Option(help="match this service (default: any)")] = None,
+    slo: Annotated[str | None, typer.Option(help="match this SLO (default: any)")] = None,
+    severity: Annotated[str | None, typer.Option(help="page or ticket (default: any)")] = None,
+    by: ByOpt = "",
+) -> None:
+    """Silence matching alerts for a while: still recorded, not notified."""
+    from cockpit.alerts import add_silence
+    from cockpit.durations import parse_duration
+    from cockpit.store import utcnow
+
+    try:
+        length = parse_duration(duration)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--for") from None
+    loaded = _load(config)
+    try:
+        row = add_silence(
+            _open_store(loaded),
+            actor=_operator(by),
+            reason=reason,
+            ends_at=utcnow() + length,
+            service=service,
+            slo=slo,
+            severity=severity,
+        )
+    except CockpitError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"silence #{row.id} until {row.ends_at.isoformat()} ({reason})")
+
+
+@actions_app.command("list")
+def actions_list(config: ConfigArg, as_json: JsonOpt = False) -> None:
+    """Recent actions with their status and attempts."""
+    from cockpit.queries import list_actions
+
+    loaded = _load(config)
+    try:
+        rows = list_actions(_open_store(loaded))
+    except CockpitError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        _print_json(rows)
+        return
+    for a in rows:
+        typer.echo(
+            f"#{a['id']} {a['status']:<16} {a['action']:<9} {a['service']}/{a['slo']} at {a['created_at']}"
+            + (f" — {a['reason']}" if a["reason"] else "")
+        )
+
+
+@actions_app.command("approve")
+def actions_approve(
+    config: ConfigArg,
+    action_id: Annotated[int, typer.Argument(help="the action's id")],
+    by: ByOpt = "",
+) -> None:
+    """Approve an action waiting for approval: it is queued and delivered now."""
+    from cockpit.alerts import approve_action
+    from cockpit.outbox import Deliverer
+
+    loaded = _load(config)
+    try:
+        store = _open_store(loaded)
+        row = approve_action(loaded, store, action_id, _operator(by))
+        Deliverer(loaded, store).deliver_due()
+    except CockpitError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"action #{row.id} ({row.do} for {row.service}) approved by {row.approved_by}")
+
+
+@incidents_app.command("list")
+def incidents_list(config: ConfigArg, as_json: JsonOpt = False) -> None:
+    """Incidents, newest first."""
+    from cockpit.incidents import list_incidents
+
+    loaded = _load(config)
+    try:
+        rows = list_incidents(_open_store(loaded))
+    except CockpitError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        _print_json(rows)
+        return
+    for r in rows:
+        typer.echo(
+            f"#{r['id']} {r['status']:<20} {r['severity']:<6} {r['opened_at']}  {r['title']} ({len(r['alerts'])} alerts)"
+        )
+
+
+@incidents_app.command("export")
+def incidents_export(
+    config: ConfigArg,
+    incident_id: Annotated[int, typer.Argument(help="the incident's id")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="write to this file instead of stdout")
+    ] = None,
+) -> None:
+    """The incident's postmortem as Markdown (Google SRE template)."""
+    from cockpit.incidents import export_markdown
+
+    loaded = _load(config)
+    try:
+        text = export_markdown(_open_store(loaded), incident_id)
+    except CockpitError as exc:
+        raise _fail(exc) from None
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text)
+        typer.echo(f"wrote {out}", err=True)
+
+
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigArg) -> None:
     """Apply the store's migrations (also done on every start)."""
@@ -282,12 +564,21 @@ def demo(
         ".demo"
     ),
     seed: Annotated[int, typer.Option(help="the scenario's random seed")] = 7,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="then run the daemon and the cockpit")
+    ] = True,
+    ui_port: Annotated[int, typer.Option(help="port of the Streamlit cockpit")] = 8501,
+    metrics_port: Annotated[
+        int, typer.Option(help="port of the daemon's /metrics and /healthz")
+    ] = 9464,
 ) -> None:
-    """Generate the sample scenario, backfill its 30 days and print what the cockpit found."""
+    """The sample scenario: generated, backfilled, summarised; then the daemon and the cockpit."""
     from cockpit.demo import run_demo
 
     try:
-        run_demo(out, seed=seed, echo=typer.echo)
+        run_demo(
+            out, seed=seed, serve=serve, echo=typer.echo, ui_port=ui_port, metrics_port=metrics_port
+        )
     except CockpitError as exc:
         raise _fail(exc) from None
 

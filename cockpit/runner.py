@@ -17,8 +17,9 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -98,6 +99,9 @@ class Runner:
         self._sources: dict[tuple[str, str], DataSource] = {}
         self._fixed_refs: dict[str, tuple[pd.DataFrame, str]] = {}
         self._fitted: dict[tuple[str, str, str], Any] = {}
+        self.reports = True  # Evidently HTML reports for drift monitors that ask for them
+        self._rates: dict[tuple[str, str], float | None] = {}
+        self._row_checks: dict[tuple[str, str], Any] = {}
 
     # --- scheduling ------------------------------------------------------------------------
 
@@ -236,6 +240,7 @@ class Runner:
             if isinstance(service.data.reference, cfg.RollingReference):
                 ref = service.data.reference
                 lookback = max(lookback, ref.offset + ref.window + timedelta(days=1))
+            self._row_checks = {k: v for k, v in self._row_checks.items() if k[0] != service.name}
             try:
                 self._sources[(service.name, "current")] = PreloadedSource(
                     inner, None, start - lookback, end
@@ -281,15 +286,24 @@ class Runner:
         return frame, version
 
     def reference_rate(self, service: cfg.Service, at: datetime) -> float | None:
-        """Rows per second in the reference, for the volume check."""
+        """Rows per second in the reference, for the volume check (once per reference version)."""
         spec = service.data.reference
         if spec is None:
             return None
         timestamp = service.data.current.timestamp
+        columns = [timestamp] if timestamp and isinstance(spec, cfg.RollingReference) else []
+        frame, version = self.reference(service, columns, at)
+        key = (service.name, version)
+        if key not in self._rates:
+            self._rates = {k: v for k, v in self._rates.items() if k[0] != service.name}
+            self._rates[key] = self._rate(service, spec, frame, timestamp)
+        return self._rates[key]
+
+    def _rate(
+        self, service: cfg.Service, spec: Any, frame: pd.DataFrame, timestamp: str | None
+    ) -> float | None:
         if isinstance(spec, cfg.RollingReference):
-            frame, _ = self.reference(service, [timestamp] if timestamp else [], at)
             return len(frame) / spec.window.total_seconds() if len(frame) else None
-        frame, _ = self.reference(service, [], at)
         ts_col = getattr(self.source(service, "reference"), "timestamp", None) or timestamp
         if ts_col not in frame.columns or len(frame) < 2:
             return None
@@ -326,14 +340,26 @@ class Runner:
             for name, rule in service.schema_.items()
             if name in names
         )
-        frame = self.read_window(service, names, window)
+        spec = data_quality.DataQualitySpec(columns=rules)
         rate = None
-        if service.data.reference is not None and len(frame):
+        if service.data.reference is not None:
             try:
                 rate = self.reference_rate(service, at)
             except SourceError as exc:
                 log.warning("volume check skipped: %s", exc)
-        spec = data_quality.DataQualitySpec(columns=rules)
+        source = self.source(service, "current")
+        if isinstance(source, PreloadedSource) and source.covers(names, window.start, window.end):
+            # a backfill: every row was checked once; a window is two binary searches and sums
+            key = (service.name, monitor.name)
+            if key not in self._row_checks:
+                columns = [*names, source.timestamp] if source.timestamp else names
+                self._row_checks[key] = data_quality.RowChecks.of(source.frame[columns], spec)
+            lo, hi = source.bounds(window.start, window.end)
+            result = self._row_checks[key].summarize(
+                lo, hi, window_s=window.seconds, reference_rate_per_s=rate
+            )
+            return result, None
+        frame = self.read_window(service, names, window)
         return data_quality.evaluate(
             frame, spec, window_s=window.seconds, reference_rate_per_s=rate
         ), None
@@ -364,7 +390,54 @@ class Runner:
             self._fitted[key] = drift.fit_reference(reference, spec)
         frame = self.read_window(service, columns, window)
         result = drift.evaluate(frame, self._fitted[key])
+        report = monitor.report if isinstance(monitor.report, cfg.DriftReport) else None
+        if monitor.report is True:
+            report = cfg.DriftReport()
+        if self.reports and report is not None and report.enabled and result.status == "ok":
+            path = self._save_report(
+                service, monitor, reference, frame, columns, categorical, report
+            )
+            if path is not None:
+                result = replace(result, details={**result.details, "report_path": str(path)})
         return result, version
+
+    def _save_report(
+        self,
+        service: cfg.Service,
+        monitor: cfg.DriftMonitor,
+        reference: pd.DataFrame,
+        frame: pd.DataFrame,
+        columns: Sequence[str],
+        categorical: Sequence[str],
+        report: cfg.DriftReport,
+    ) -> Path | None:
+        """Evidently's HTML report of this window (sampled, size-capped) for the drill-down;
+        the latest one per monitor is kept beside the config. Never fails the run."""
+        from monitors.evidently_adapter import drift_report_html
+
+        try:
+            html = drift_report_html(
+                reference,
+                frame,
+                columns,
+                categorical=categorical,
+                method=monitor.method,
+                max_rows=report.max_rows,
+                max_bytes=report.max_bytes,
+            )
+        except Exception:  # a report is a courtesy: the SLIs are already computed
+            log.exception("drift report for %s/%s failed", service.name, monitor.name)
+            return None
+        if html is None:
+            log.info("drift report for %s/%s over max_bytes: not kept", service.name, monitor.name)
+            return None
+        folder = self.config.base_dir / "reports" / service.name / monitor.name
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "latest.html"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(html, encoding="utf-8")
+        tmp.replace(path)
+        return path
 
     def _prediction_quality(
         self,
@@ -491,6 +564,7 @@ def backfill(
                 plan.append((tick, order, service, monitor))
     plan.sort(key=lambda item: (item[0], item[2].name, item[1]))
     runner.preload(start, end)
+    runner.reports = False  # history needs no HTML report per hour; the daemon writes the latest
     last_end: dict[tuple[str, str], datetime] = {}
     pending: list[RunRecord] = []
     records: list[RunRecord] = []

@@ -343,6 +343,12 @@ class PreloadedSource:
             self._times = frame[self.timestamp].to_numpy(dtype="datetime64[ns]")
         self.frame = frame
 
+    def bounds(self, start: datetime | None, end: datetime | None) -> tuple[int, int]:
+        """Row positions ``[lo, hi)`` of the window in the preloaded (time-sorted) frame."""
+        lo = int(np.searchsorted(self._times, _np_time(start), side="left"))
+        hi = int(np.searchsorted(self._times, _np_time(end), side="left"))
+        return lo, hi
+
     def covers(
         self, columns: Sequence[str] | None, start: datetime | None, end: datetime | None
     ) -> bool:
@@ -364,8 +370,7 @@ class PreloadedSource:
     ) -> pd.DataFrame:
         if not self.covers(columns, start, end):
             return self.inner.read(columns, start, end)
-        lo = np.searchsorted(self._times, _np_time(start), side="left")
-        hi = np.searchsorted(self._times, _np_time(end), side="left")
+        lo, hi = self.bounds(start, end)
         part = self.frame.iloc[lo:hi]
         if columns is not None:
             wanted = _wanted(columns, self.timestamp) or []

@@ -347,34 +347,63 @@ class Store:
         return self.save_runs([record])[0]
 
     def save_runs(self, records: Sequence[RunRecord]) -> list[int]:
-        """:meth:`save_run` for many runs in one transaction (backfills)."""
+        """:meth:`save_run` for many runs in one transaction (backfills): one query finds the
+        runs that exist, new runs go in with one multi-row insert."""
         runs, measurements = MonitorRun.__table__, SliMeasurement.__table__
-        ids: list[int] = []
-        rows: list[dict[str, Any]] = []
+        if not records:
+            return []
         with self.engine.begin() as conn:
-            for record in records:
-                values = _run_values(record)
-                existing = conn.execute(
-                    sa.select(runs.c.id).where(_same_run(runs, record))
-                ).scalar_one_or_none()
-                if existing is None:
-                    run_id = conn.execute(sa.insert(runs).values(**values)).inserted_primary_key[0]
-                else:
-                    run_id = existing
-                    conn.execute(sa.update(runs).where(runs.c.id == run_id).values(**values))
-                    conn.execute(sa.delete(measurements).where(measurements.c.run_id == run_id))
-                ids.append(int(run_id))
-                rows.extend(
-                    {
-                        "run_id": run_id,
-                        "service": record.service,
-                        "monitor": record.monitor,
-                        "name": name,
-                        "value": value,
-                        "window_end": record.window_end,
-                    }
-                    for name, value in record.slis.items()
+            existing: dict[tuple[str, str, datetime], int] = {}
+            for service, monitor in {(r.service, r.monitor) for r in records}:
+                ends = [
+                    r.window_end for r in records if (r.service, r.monitor) == (service, monitor)
+                ]
+                found = conn.execute(
+                    sa.select(runs.c.id, runs.c.window_end).where(
+                        (runs.c.service == service)
+                        & (runs.c.monitor == monitor)
+                        & (runs.c.window_end >= min(ends))
+                        & (runs.c.window_end <= max(ends))
+                    )
                 )
+                existing.update({(service, monitor, end): run_id for run_id, end in found})
+            ids: list[int] = []
+            fresh = [r for r in records if (r.service, r.monitor, r.window_end) not in existing]
+            stale = [r for r in records if (r.service, r.monitor, r.window_end) in existing]
+            if stale:
+                stale_ids = [existing[(r.service, r.monitor, r.window_end)] for r in stale]
+                conn.execute(sa.delete(measurements).where(measurements.c.run_id.in_(stale_ids)))
+                for record, run_id in zip(stale, stale_ids, strict=True):
+                    conn.execute(
+                        sa.update(runs).where(runs.c.id == run_id).values(**_run_values(record))
+                    )
+            new_ids: list[int] = []
+            if fresh:
+                result = conn.execute(
+                    sa.insert(runs).returning(runs.c.id, sort_by_parameter_order=True),
+                    [_run_values(r) for r in fresh],
+                )
+                new_ids = [row[0] for row in result]
+            by_key = {
+                **existing,
+                **{
+                    (r.service, r.monitor, r.window_end): i
+                    for r, i in zip(fresh, new_ids, strict=True)
+                },
+            }
+            ids = [int(by_key[(r.service, r.monitor, r.window_end)]) for r in records]
+            rows = [
+                {
+                    "run_id": run_id,
+                    "service": record.service,
+                    "monitor": record.monitor,
+                    "name": name,
+                    "value": value,
+                    "window_end": record.window_end,
+                }
+                for record, run_id in zip(records, ids, strict=True)
+                for name, value in record.slis.items()
+            ]
             if rows:
                 conn.execute(sa.insert(measurements), rows)
         return ids

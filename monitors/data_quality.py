@@ -53,7 +53,6 @@ class _ColumnCheck:
     type_error: np.ndarray
     out_of_range: np.ndarray
     unexpected: np.ndarray
-    examples: dict[str, list[str]]
 
 
 def evaluate(
@@ -64,67 +63,123 @@ def evaluate(
     reference_rate_per_s: float | None = None,
 ) -> MonitorResult:
     """Check ``window`` against ``spec``. ``reference_rate_per_s``: rows per second expected."""
-    rows = len(window)
-    if rows == 0:
+    if len(window) == 0:
         return MonitorResult.no_data("no rows in the window", rows=0)
-    for rule in spec.columns:
-        if rule.name not in window.columns:
-            raise ValueError(f"column {rule.name!r} not in the current window")
+    return RowChecks.of(window, spec).summarize(
+        0, len(window), window_s=window_s, reference_rate_per_s=reference_rate_per_s
+    )
 
-    bad_row = np.zeros(rows, dtype=bool)
-    totals = dict.fromkeys(CHECKS, 0)
-    slis: dict[str, float | None] = {}
-    columns: dict[str, dict[str, Any]] = {}
-    for rule in spec.columns:
-        check = _check_column(window[rule.name], rule, spec.max_examples)
-        row_fails = check.type_error | check.out_of_range | check.unexpected
-        if not rule.nullable:
-            row_fails = row_fails | check.missing
-        bad_row |= row_fails
-        counts = {name: int(getattr(check, name).sum()) for name in CHECKS}
-        for name, count in counts.items():
-            totals[name] += count
-            slis[f"{name}_share[{rule.name}]"] = count / rows
-        columns[rule.name] = {
-            **{f"{name}": counts[name] for name in CHECKS},
-            "bad_rows": int(row_fails.sum()),
-            "bad_share": float(row_fails.mean()),
-            "examples": check.examples,
+
+@dataclass(frozen=True)
+class RowChecks:
+    """Every row's checks over a long frame, with cumulative sums, so that any run of rows
+    (a window of a time-sorted frame) is summarised in O(columns) without re-checking.
+
+    Duplicates are found over the whole frame: rows identical in every column, timestamp
+    included, always fall in the same window.
+    """
+
+    frame: pd.DataFrame
+    spec: DataQualitySpec
+    counts: dict[tuple[str, str], np.ndarray]  # (column, check) -> cumulative count, len n + 1
+    bad_by_column: dict[str, np.ndarray]  # column -> cumulative bad rows
+    bad: np.ndarray  # cumulative bad rows
+    duplicates: np.ndarray  # cumulative duplicate rows
+    masks: dict[tuple[str, str], np.ndarray]  # for examples
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, spec: DataQualitySpec) -> RowChecks:
+        for rule in spec.columns:
+            if rule.name not in frame.columns:
+                raise ValueError(f"column {rule.name!r} not in the current window")
+        n = len(frame)
+        bad_row = np.zeros(n, dtype=bool)
+        counts, bad_by_column, masks = {}, {}, {}
+        for rule in spec.columns:
+            check = _check_column(frame[rule.name], rule)
+            row_fails = check.type_error | check.out_of_range | check.unexpected
+            if not rule.nullable:
+                row_fails = row_fails | check.missing
+            bad_row |= row_fails
+            for name in CHECKS:
+                mask = getattr(check, name)
+                counts[(rule.name, name)] = _cum(mask)
+                if name != "missing":
+                    masks[(rule.name, name)] = mask
+            bad_by_column[rule.name] = _cum(row_fails)
+        columns = list(spec.duplicate_columns) if spec.duplicate_columns else list(frame.columns)
+        duplicated = _hashable(frame[columns]).duplicated().to_numpy() if n else np.zeros(0, bool)
+        return cls(frame, spec, counts, bad_by_column, _cum(bad_row), _cum(duplicated), masks)
+
+    def summarize(
+        self, lo: int, hi: int, *, window_s: float, reference_rate_per_s: float | None = None
+    ) -> MonitorResult:
+        """The result for rows ``[lo, hi)``."""
+        rows = hi - lo
+        if rows <= 0:
+            return MonitorResult.no_data("no rows in the window", rows=0)
+        totals = dict.fromkeys(CHECKS, 0)
+        slis: dict[str, float | None] = {}
+        columns: dict[str, dict[str, Any]] = {}
+        for rule in self.spec.columns:
+            found = {
+                name: int(self.counts[(rule.name, name)][hi] - self.counts[(rule.name, name)][lo])
+                for name in CHECKS
+            }
+            for name, count in found.items():
+                totals[name] += count
+                slis[f"{name}_share[{rule.name}]"] = count / rows
+            bad = int(self.bad_by_column[rule.name][hi] - self.bad_by_column[rule.name][lo])
+            columns[rule.name] = {
+                **found,
+                "bad_rows": bad,
+                "bad_share": bad / rows,
+                "examples": self._examples(rule.name, lo, hi) if bad else {},
+            }
+        good = rows - int(self.bad[hi] - self.bad[lo])
+        duplicates = int(self.duplicates[hi] - self.duplicates[lo])
+        cells = rows * max(len(self.spec.columns), 1)
+        expected = reference_rate_per_s * window_s if reference_rate_per_s else None
+        failing = sorted(
+            (name for name, c in columns.items() if c["bad_rows"]),
+            key=lambda n: -columns[n]["bad_rows"],
+        )
+        slis = {
+            "valid_rows_share": good / rows,
+            "rows": float(rows),
+            "duplicate_share": duplicates / rows,
+            "volume_ratio": finite_or_none(rows / expected) if expected else None,
+            **{f"{name}_share": totals[name] / cells for name in CHECKS},
+            **slis,
         }
+        details = {
+            "rows": rows,
+            "bad_rows": rows - good,
+            "duplicates": duplicates,
+            "expected_rows": finite_or_none(expected),
+            "failing_columns": failing,
+            "columns": columns,
+        }
+        return MonitorResult(
+            status="ok", slis=slis, good=float(good), total=float(rows), details=details
+        )
 
-    good = int(rows - bad_row.sum())
-    cells = rows * max(len(spec.columns), 1)
-    duplicate_cols = (
-        list(spec.duplicate_columns) if spec.duplicate_columns else list(window.columns)
-    )
-    duplicates = int(_hashable(window[duplicate_cols]).duplicated().sum())
-    expected = reference_rate_per_s * window_s if reference_rate_per_s else None
-    failing = sorted(
-        (name for name, c in columns.items() if c["bad_rows"]),
-        key=lambda n: -columns[n]["bad_rows"],
-    )
-    slis = {
-        "valid_rows_share": good / rows,
-        "rows": float(rows),
-        "duplicate_share": duplicates / rows,
-        "volume_ratio": finite_or_none(rows / expected) if expected else None,
-        **{f"{name}_share": totals[name] / cells for name in CHECKS},
-        **slis,
-    }
-    details = {
-        "rows": rows,
-        "bad_rows": rows - good,
-        "duplicates": duplicates,
-        "expected_rows": finite_or_none(expected),
-        "failing_columns": failing,
-        "columns": columns,
-    }
-    return MonitorResult(
-        status="ok", slis=slis, good=float(good), total=float(rows), details=details
-    )
+    def _examples(self, column: str, lo: int, hi: int) -> dict[str, list[str]]:
+        raw = self.frame[column].iloc[lo:hi]
+        out = {}
+        for name in ("type_error", "out_of_range", "unexpected"):
+            mask = self.masks[(column, name)][lo:hi]
+            if mask.any():
+                out[name] = _examples(raw, mask, self.spec.max_examples)
+        return out
 
 
-def _check_column(raw: pd.Series, rule: ColumnRule, max_examples: int) -> _ColumnCheck:
+def _cum(mask: np.ndarray) -> np.ndarray:
+    """Cumulative count with a leading 0: count over rows [i, j) = cum[j] - cum[i]."""
+    return np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
+
+
+def _check_column(raw: pd.Series, rule: ColumnRule) -> _ColumnCheck:
     missing = raw.isna().to_numpy()
     present = ~missing
     n = len(raw)
@@ -159,16 +214,7 @@ def _check_column(raw: pd.Series, rule: ColumnRule, max_examples: int) -> _Colum
             as_text = raw.astype("string")
             unexpected = present & ~as_text.isin(allowed).to_numpy(dtype=bool, na_value=False)
 
-    examples = {
-        name: _examples(raw, mask, max_examples)
-        for name, mask in (
-            ("type_error", type_error),
-            ("out_of_range", out_of_range),
-            ("unexpected", unexpected),
-        )
-        if mask.any()
-    }
-    return _ColumnCheck(missing, type_error, out_of_range, unexpected, examples)
+    return _ColumnCheck(missing, type_error, out_of_range, unexpected)
 
 
 def _as_numeric(raw: pd.Series) -> pd.Series:

@@ -1,24 +1,37 @@
-"""A full cycle at one moment: monitors due, then SLO state (then alerts and actions)."""
+"""A full cycle at one moment: monitors due, SLO state, alerts, notifications and actions."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
 
+from cockpit import alerts, schedule
 from cockpit import config as cfg
-from cockpit import schedule
+from cockpit.outbox import Deliverer
 from cockpit.runner import CycleResult, Runner, backfill
-from cockpit.slos import evaluate_history, evaluate_slos
+from cockpit.slos import SloReport, evaluate_history, evaluate_slos
 from cockpit.store import RunRecord, Store
 
 
 def run_cycle(
-    config: cfg.Config, store: Store, at: datetime, runner: Runner | None = None
+    config: cfg.Config,
+    store: Store,
+    at: datetime,
+    runner: Runner | None = None,
+    *,
+    deliver_s: float = 20.0,
 ) -> CycleResult:
-    """``run-once``: run what is due at ``at``, store it, evaluate every SLO at ``at``."""
+    """``run-once``: run what is due at ``at``, evaluate every SLO, update alerts, queue and
+    deliver what is due (retrying a failure a few times within seconds)."""
     runner = runner or Runner(config, store)
     result = runner.run_once(at)
-    result.slos = [report.to_json() for report in evaluate_slos(config, store, at)]
+    reports = evaluate_slos(config, store, at)
+    result.slos = [report.to_json() for report in reports]
+    outcome = alerts.process(config, store, at, reports)
+    result.alerts = outcome.alerts
+    if deliver_s > 0:
+        Deliverer(config, store).deliver_due(max_seconds=deliver_s)
+    result.actions = alerts.actions_json(store, outcome.actions)
     return result
 
 
@@ -29,18 +42,56 @@ def replay(
     end: datetime,
     *,
     on_progress: Callable[[int, int, datetime], None] | None = None,
+    notify: bool = False,
 ) -> list[RunRecord]:
     """``backfill``: every scheduled run in ``(start, end]``, then the SLOs at each of those
-    moments in one vectorised pass."""
+    moments in one vectorised pass, then the alerts at every moment where what fires changed.
+
+    History is recorded, not announced: without ``notify`` nothing is queued for Slack or CI and
+    actions are recorded as dry runs.
+    """
     records = backfill(Runner(config, store), start, end, on_progress=on_progress)
     moments = sorted(
         {
             tick
-            for service in config.services
-            if service.slos
-            for monitor in service.monitors
-            for tick in schedule.ticks(monitor, start, end)
+            for s in config.services
+            for m in s.monitors
+            for tick in schedule.ticks(m, start, end)
         }
     )
-    evaluate_history(config, store, moments)
+    history = evaluate_history(config, store, moments)
+    broken_at = _broken_timeline(config, records, moments)
+    previous: tuple | None = None
+    for i, at in enumerate(moments):
+        reports: list[SloReport] = [series[i] for series in history.values()]
+        broken = broken_at[i]
+        state = (
+            tuple((r.service, r.slo, r.alert.severity if r.alert else None) for r in reports),
+            tuple(broken),
+        )
+        if state != previous:
+            alerts.process(config, store, at, reports, broken=list(broken), send=notify)
+            previous = state
+    if notify:
+        Deliverer(config, store).deliver_due()
     return records
+
+
+def _broken_timeline(
+    config: cfg.Config, records: list[RunRecord], moments: list[datetime]
+) -> list[list[tuple[str, str, str]]]:
+    """At each moment, the monitors whose last N runs up to it had all failed."""
+    n = config.alerting.monitor_broken_after
+    streak: dict[tuple[str, str], int] = {}
+    errors: dict[tuple[str, str], str] = {}
+    ordered = sorted(records, key=lambda r: r.window_end)
+    out, i = [], 0
+    for at in moments:
+        while i < len(ordered) and ordered[i].window_end <= at:
+            record = ordered[i]
+            key = (record.service, record.monitor)
+            streak[key] = streak.get(key, 0) + 1 if record.status == "failed" else 0
+            errors[key] = record.error or ""
+            i += 1
+        out.append(sorted((s, m, errors[(s, m)]) for (s, m), k in streak.items() if k >= n))
+    return out

@@ -1,0 +1,817 @@
+"""The alert engine with the store: SLO state in, alert episodes, queued messages and actions out.
+
+Decisions are pure (``alerting.lifecycle.decide``); this module reads what they need, applies
+them in one transaction with the outbox rows they cause (so a crash can never send without
+recording, or record without sending later), and guards actions: once per alert, cooldown,
+daily cap, dry run, approval, and a watch for recovery after the action.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from alerting.evidence import evidence_lines
+from alerting.lifecycle import Decision, Episode, Firing, decide
+from alerting.lifecycle import Silence as SilenceRule
+from alerting.slack import AlertView, escalation_message, firing_message, resolved_message
+from cockpit import config as cfg
+from cockpit import incidents
+from cockpit.durations import format_duration
+from cockpit.errors import CockpitError
+from cockpit.runner import iso
+from cockpit.slos import SloReport
+from cockpit.store import ActionRecord, Alert, Audit, Outbox, Silence, Store, run_details
+
+log = logging.getLogger(__name__)
+
+BROKEN_PREFIX = "monitor:"
+ACTIVE_ACTION_STATES = ("pending_approval", "queued", "delivered")
+
+
+@dataclass
+class AlertOutcome:
+    alerts: list[dict[str, Any]]
+    actions: list[int]
+
+
+def broken_slo_name(monitor: str) -> str:
+    return f"{BROKEN_PREFIX}{monitor}"
+
+
+def cockpit_link(config: cfg.Config, service: str, page: str = "service") -> str | None:
+    if not config.cockpit_url:
+        return None
+    return f"{config.cockpit_url.rstrip('/')}/{page}?service={service}"
+
+
+# --- reading state -----------------------------------------------------------------------------
+
+
+def latest_episodes(store: Store) -> dict[str, Alert]:
+    """The newest episode of every fingerprint."""
+    table = Alert.__table__
+    newest = (
+        sa.select(table.c.fingerprint, sa.func.max(table.c.id).label("id"))
+        .group_by(table.c.fingerprint)
+        .subquery()
+    )
+    query = sa.select(Alert).join(newest, Alert.id == newest.c.id)
+    with store.engine.connect() as conn:
+        rows = [Alert.model_validate(row._mapping) for row in conn.execute(query)]
+    return {row.fingerprint: row for row in rows}
+
+
+def active_silences(store: Store, at: datetime) -> list[Silence]:
+    query = sa.select(Silence).where((Silence.starts_at <= at) & (Silence.ends_at > at))
+    with store.engine.connect() as conn:
+        return [Silence.model_validate(row._mapping) for row in conn.execute(query)]
+
+
+def _episode(row: Alert) -> Episode:
+    return Episode(
+        fingerprint=row.fingerprint,
+        service=row.service,
+        slo=row.slo,
+        severity=row.severity,
+        state=row.state,  # type: ignore[arg-type]
+        started_at=row.started_at,
+        last_evaluated_at=row.last_evaluated_at,
+        last_notified_at=row.last_notified_at,
+        acked=row.acked_at is not None,
+    )
+
+
+def broken_monitors(config: cfg.Config, store: Store, at: datetime) -> list[tuple[str, str, str]]:
+    """(service, monitor, last error) of monitors whose last N runs up to ``at`` all failed."""
+    n = config.alerting.monitor_broken_after
+    out = []
+    for service in config.services:
+        for monitor in service.monitors:
+            runs = store.runs(service.name, monitor.name, until=at, limit=n)
+            if len(runs) == n and all(r.status == "failed" for r in runs):
+                out.append((service.name, monitor.name, runs[0].error or ""))
+    return out
+
+
+# --- one cycle ---------------------------------------------------------------------------------
+
+
+def process(
+    config: cfg.Config,
+    store: Store,
+    at: datetime,
+    reports: Sequence[SloReport],
+    *,
+    broken: list[tuple[str, str, str]] | None = None,
+    send: bool = True,
+) -> AlertOutcome:
+    """Apply this cycle's SLO state to the alerts; queue notifications and actions.
+
+    ``broken``: monitors failing N runs in a row (read from the store when not given).
+    ``send=False`` records alerts and actions without queuing anything (a replay of history):
+    actions are then recorded as ``dry_run``.
+    """
+    by_key = {(r.service, r.slo): r for r in reports}
+    firing = [Firing(r.service, r.slo, r.alert.severity) for r in reports if r.alert is not None]
+    if broken is None:
+        broken = broken_monitors(config, store, at)
+    firing += [
+        Firing(service, broken_slo_name(monitor), "ticket") for service, monitor, _ in broken
+    ]
+    broken_errors = {(s, broken_slo_name(m)): e for s, m, e in broken}
+    evaluated = [(r.service, r.slo) for r in reports]
+    evaluated += [(s.name, broken_slo_name(m.name)) for s in config.services for m in s.monitors]
+
+    latest = latest_episodes(store)
+    silences = active_silences(store, at)
+    rules = [SilenceRule(s.service, s.slo, s.severity, s.starts_at, s.ends_at) for s in silences]
+    decisions = decide(
+        {fp: _episode(row) for fp, row in latest.items()},
+        firing,
+        evaluated,
+        rules,
+        at,
+        repeat_interval=config.alerting.repeat_interval,
+        send_resolved=config.alerting.send_resolved,
+    )
+
+    touched: list[Alert] = []
+    new_actions: list[int] = []
+    with store.engine.begin() as conn:
+        notify_now: dict[str, list[tuple[Alert, AlertView]]] = {}
+        for decision in decisions:
+            report = by_key.get((decision.service, decision.slo))
+            row = _apply(
+                conn,
+                decision,
+                latest.get(decision.fingerprint),
+                report,
+                at,
+                config,
+                store,
+                broken_errors,
+            )
+            if decision.kind in ("fire", "resolve"):
+                incidents.on_alert(conn, row, decision.kind, at)
+            touched.append(row)
+            view = alert_view(config, row)
+            if decision.notify and decision.kind in ("fire", "repeat"):
+                notify_now.setdefault(decision.service, []).append((row, view))
+            elif decision.notify and decision.kind == "resolve" and send:
+                _queue_slack(
+                    conn,
+                    config,
+                    f"resolve-{row.id}-{iso(at)}",
+                    resolved_message(view),
+                    row.severity,
+                    [row],
+                    thread=row,
+                )
+        if send:
+            for service, items in notify_now.items():
+                _queue_grouped(conn, config, service, items, at)
+        for decision, row in zip(decisions, touched, strict=True):
+            if (
+                decision.kind == "fire"
+                and not decision.silenced
+                and not decision.slo.startswith(BROKEN_PREFIX)
+            ):
+                new_actions += _fire_actions(conn, config, row, at, send=send)
+        _watch_actions(conn, config, at, latest_episodes_in(conn), send=send)
+    alerts = [
+        {
+            "service": row.service,
+            "slo": row.slo,
+            "severity": row.severity,
+            "state": row.state,
+            "fingerprint": row.fingerprint,
+            "started_at": iso(row.started_at),
+        }
+        for row in touched
+    ]
+    return AlertOutcome(alerts, new_actions)
+
+
+def latest_episodes_in(conn: sa.Connection) -> dict[str, Alert]:
+    table = Alert.__table__
+    newest = (
+        sa.select(table.c.fingerprint, sa.func.max(table.c.id).label("id"))
+        .group_by(table.c.fingerprint)
+        .subquery()
+    )
+    rows = conn.execute(sa.select(Alert).join(newest, Alert.id == newest.c.id))
+    return {r.fingerprint: r for r in (Alert.model_validate(x._mapping) for x in rows)}
+
+
+def _apply(
+    conn: sa.Connection,
+    decision: Decision,
+    previous: Alert | None,
+    report: SloReport | None,
+    at: datetime,
+    config: cfg.Config,
+    store: Store,
+    broken_errors: dict[tuple[str, str], str],
+) -> Alert:
+    table = Alert.__table__
+    values: dict[str, Any] = {"last_evaluated_at": at}
+    if report is not None and report.alert is not None and decision.kind != "resolve":
+        window = format_duration(timedelta(seconds=report.alert.long_window_s))
+        values.update(
+            burn_rate=report.burn_rates.get(window),
+            long_window=window,
+            short_window=format_duration(timedelta(seconds=report.alert.short_window_s)),
+            factor=report.factor,
+            budget_remaining=report.error_budget_remaining,
+        )
+    if decision.kind != "resolve":
+        values["evidence"] = json.dumps(_evidence(config, store, decision, at, broken_errors))
+    if decision.notify:
+        values["last_notified_at"] = at
+    if decision.kind == "fire":
+        values.update(
+            fingerprint=decision.fingerprint,
+            service=decision.service,
+            slo=decision.slo,
+            severity=decision.severity,
+            state="firing",
+            started_at=at,
+            notifications=1 if decision.notify else 0,
+            silenced=decision.silenced,
+        )
+        alert_id = conn.execute(sa.insert(table).values(**values)).inserted_primary_key[0]
+    else:
+        assert previous is not None
+        alert_id = previous.id
+        if decision.kind == "resolve":
+            values.update(state="resolved", resolved_at=at)
+        values["silenced"] = decision.silenced
+        if decision.notify:
+            values["notifications"] = previous.notifications + 1
+        conn.execute(sa.update(table).where(table.c.id == alert_id).values(**values))
+    row = conn.execute(sa.select(Alert).where(Alert.id == alert_id)).one()
+    return Alert.model_validate(row._mapping)
+
+
+def _evidence(
+    config: cfg.Config,
+    store: Store,
+    decision: Decision,
+    at: datetime,
+    broken_errors: dict[tuple[str, str], str],
+) -> list[str]:
+    if decision.slo.startswith(BROKEN_PREFIX):
+        error = broken_errors.get((decision.service, decision.slo), "")
+        n = config.alerting.monitor_broken_after
+        return [f"the last {n} runs failed: {error}"[:300]]
+    try:
+        service = config.service(decision.service)
+        slo = next(s for s in service.slos if s.name == decision.slo)
+    except StopIteration:
+        return []
+    monitor = service.monitor(slo.monitor)
+    run = next(
+        (r for r in store.runs(service.name, monitor.name, until=at, limit=5) if r.status == "ok"),
+        None,
+    )
+    if run is None:
+        return []
+    try:
+        return evidence_lines(monitor.kind, run_details(run))
+    except Exception:  # evidence is a courtesy: never let it stop an alert
+        log.exception("could not build evidence for %s/%s", decision.service, decision.slo)
+        return []
+
+
+def alert_view(config: cfg.Config, row: Alert) -> AlertView:
+    objective = None
+    owner = None
+    try:
+        service = config.service(row.service)
+        owner = service.owner
+        objective = next((s.objective for s in service.slos if s.name == row.slo), None)
+    except StopIteration:
+        pass
+    return AlertView(
+        service=row.service,
+        slo=row.slo,
+        severity=row.severity,
+        state=row.state,
+        fingerprint=row.fingerprint,
+        objective=objective,
+        burn_rate=row.burn_rate,
+        long_window=row.long_window,
+        short_window=row.short_window,
+        factor=row.factor,
+        budget_remaining=row.budget_remaining,
+        evidence=tuple(json.loads(row.evidence) if row.evidence else ()),
+        link=cockpit_link(config, row.service),
+        started_at=row.started_at,
+        resolved_at=row.resolved_at,
+        owner=owner,
+    )
+
+
+# --- notifications -----------------------------------------------------------------------------
+
+
+def slack_enabled(config: cfg.Config) -> bool:
+    """Slack is used when configured and its variable is set (else alerts stay in the store)."""
+    slack = config.notifiers.slack
+    if slack is None:
+        return False
+    name = slack.webhook_url_env or slack.token_env
+    return bool(name and os.environ.get(name))
+
+
+def _queue_grouped(
+    conn: sa.Connection,
+    config: cfg.Config,
+    service: str,
+    items: list[tuple[Alert, AlertView]],
+    at: datetime,
+) -> None:
+    """Alerts of one service firing in one cycle: one message per route (page, ticket)."""
+    by_route: dict[str, list[tuple[Alert, AlertView]]] = {}
+    for row, view in items:
+        by_route.setdefault(route_of(config, row.severity), []).append((row, view))
+    for route, group in by_route.items():
+        rows = [row for row, _ in group]
+        key = f"fire-{service}-{route}-{iso(at)}"
+        _queue_slack(
+            conn,
+            config,
+            key,
+            firing_message(service, [v for _, v in group]),
+            rows[0].severity,
+            rows,
+        )
+
+
+def route_of(config: cfg.Config, severity: str) -> str:
+    slack = config.notifiers.slack
+    if slack is not None and slack.channels.get(severity):  # type: ignore[call-overload]
+        return severity
+    return "default"
+
+
+def _queue_slack(
+    conn: sa.Connection,
+    config: cfg.Config,
+    key: str,
+    message: dict[str, Any],
+    severity: str,
+    alerts: Sequence[Alert],
+    thread: Alert | None = None,
+) -> None:
+    if not slack_enabled(config):
+        return
+    payload = {"message": message, "severity": severity, "alert_ids": [a.id for a in alerts]}
+    _insert_outbox(
+        conn,
+        "slack",
+        route_of(config, severity),
+        key,
+        payload,
+        alert_id=alerts[0].id if alerts else None,
+        thread_alert_id=thread.id if thread else None,
+    )
+
+
+def _insert_outbox(
+    conn: sa.Connection,
+    kind: str,
+    target: str,
+    key: str,
+    payload: dict[str, Any],
+    exact: bool = False,
+    **links: Any,
+) -> int | None:
+    key = key if exact else _short_key(kind, key)
+    table = Outbox.__table__
+    exists = conn.execute(
+        sa.select(table.c.id).where(table.c.idempotency_key == key)
+    ).scalar_one_or_none()
+    if exists is not None:
+        return exists  # the same message for the same moment: queued once
+    from cockpit.store import utcnow
+
+    now = utcnow()
+    return conn.execute(
+        sa.insert(table).values(
+            idempotency_key=key,
+            kind=kind,
+            target=target,
+            payload=json.dumps(payload, default=str),
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+            **links,
+        )
+    ).inserted_primary_key[0]
+
+
+def _short_key(kind: str, key: str) -> str:
+    """A stable id from a readable key: the same moment always maps to the same id."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:24]
+    return f"msg_{kind[:5]}_{digest}"
+
+
+# --- actions -----------------------------------------------------------------------------------
+
+
+def _fire_actions(
+    conn: sa.Connection, config: cfg.Config, alert: Alert, at: datetime, *, send: bool = True
+) -> list[int]:
+    """Each matching rule fires once per alert episode, within its guards."""
+    service = config.service(alert.service)
+    created = []
+    for index, rule in enumerate(service.actions):
+        if rule.on.slo != alert.slo or (
+            rule.on.severity is not None and rule.on.severity != alert.severity
+        ):
+            continue
+        key = _short_key("act", f"{alert.fingerprint}-{iso(alert.started_at)}-{index}")
+        table = ActionRecord.__table__
+        if conn.execute(
+            sa.select(table.c.id).where(table.c.idempotency_key == key)
+        ).scalar_one_or_none():
+            continue
+        status, reason = _guard(conn, service.name, index, rule, at)
+        if not send and status in ("queued", "pending_approval"):
+            status, reason = (
+                "dry_run",
+                "replayed history: recorded, not sent (backfill without --notify)",
+            )
+        action_id = conn.execute(
+            sa.insert(table).values(
+                service=service.name,
+                slo=alert.slo,
+                severity=alert.severity,
+                do=rule.do,
+                webhook=rule.webhook,
+                rule=index,
+                alert_id=alert.id,
+                status=status,
+                reason=reason,
+                idempotency_key=key,
+                created_at=at,
+                verify_by=at + rule.verify_within
+                if rule.verify_within and status == "queued"
+                else None,
+            )
+        ).inserted_primary_key[0]
+        if status == "queued":
+            _queue_action(conn, config, action_id, at)
+        note = f" ({reason})" if reason else ""
+        text = f"{rule.do} via {rule.webhook}: {status.replace('_', ' ')}{note}"
+        incidents.on_action(conn, int(action_id), at, text)
+        created.append(int(action_id))
+    return created
+
+
+def _guard(
+    conn: sa.Connection, service: str, index: int, rule: cfg.Action, at: datetime
+) -> tuple[str, str | None]:
+    table = ActionRecord.__table__
+    same = (
+        (table.c.service == service)
+        & (table.c.rule == index)
+        & table.c.status.in_(ACTIVE_ACTION_STATES)
+    )
+    if rule.cooldown is not None:
+        last = conn.execute(
+            sa.select(sa.func.max(table.c.created_at)).where(
+                same & (table.c.created_at > at - rule.cooldown)
+            )
+        ).scalar()
+        if last is not None:
+            return (
+                "skipped",
+                f"cooldown: the previous {rule.do} was less than {format_duration(rule.cooldown)} ago",
+            )
+    if rule.max_per_day is not None:
+        count = (
+            conn.execute(
+                sa.select(sa.func.count()).where(
+                    same & (table.c.created_at > at - timedelta(days=1))
+                )
+            ).scalar()
+            or 0
+        )
+        if count >= rule.max_per_day:
+            return (
+                "skipped",
+                f"daily cap: {count} {rule.do} actions in the last 24h (max_per_day {rule.max_per_day})",
+            )
+    if rule.dry_run:
+        return "dry_run", f"dry run: would call webhook {rule.webhook!r}"
+    if rule.approval:
+        return "pending_approval", "waits for an operator's approval (cockpit actions approve ID)"
+    return "queued", None
+
+
+def action_payload(
+    config: cfg.Config, action: ActionRecord, alert: Alert | None, burn_rates: dict[str, Any]
+) -> dict[str, Any]:
+    service = config.service(action.service)
+    slo = next((s for s in service.slos if s.name == action.slo), None)
+    return {
+        "action": action.do,
+        "service": action.service,
+        "slo": action.slo,
+        "severity": action.severity,
+        "alert": None
+        if alert is None
+        else {
+            "fingerprint": alert.fingerprint,
+            "started_at": iso(alert.started_at),
+            "burn_rate": alert.burn_rate,
+            "long_window": alert.long_window,
+            "short_window": alert.short_window,
+            "factor": alert.factor,
+            "budget_remaining": alert.budget_remaining,
+        },
+        "burn_rates": burn_rates,
+        "model_version": None,
+        "window": None
+        if slo is None
+        else ("calendar_month" if slo.window == "calendar_month" else format_duration(slo.window)),
+        "link": cockpit_link(config, action.service),
+        "idempotency_key": action.idempotency_key,
+    }
+
+
+def _queue_action(conn: sa.Connection, config: cfg.Config, action_id: int, at: datetime) -> None:
+    action = ActionRecord.model_validate(
+        conn.execute(sa.select(ActionRecord).where(ActionRecord.id == action_id)).one()._mapping
+    )
+    alert = None
+    if action.alert_id is not None:
+        alert = Alert.model_validate(
+            conn.execute(sa.select(Alert).where(Alert.id == action.alert_id)).one()._mapping
+        )
+    evaluation = conn.execute(
+        sa.text(
+            "SELECT burn_rates FROM slo_evaluation WHERE service = :s AND slo = :o AND at <= :t ORDER BY at DESC LIMIT 1"
+        ),
+        {
+            "s": action.service,
+            "o": action.slo,
+            "t": at.replace(tzinfo=None) if conn.dialect.name == "sqlite" else at,
+        },
+    ).scalar()
+    payload = action_payload(config, action, alert, json.loads(evaluation) if evaluation else {})
+    payload["model_version"] = _model_version(conn, action.service, at)
+    outbox_id = _insert_outbox(
+        conn,
+        "webhook",
+        action.webhook,
+        action.idempotency_key,
+        payload,
+        exact=True,
+        action_id=action_id,
+    )
+    conn.execute(
+        sa.update(ActionRecord.__table__)
+        .where(ActionRecord.__table__.c.id == action_id)
+        .values(outbox_id=outbox_id)
+    )
+
+
+def _model_version(conn: sa.Connection, service: str, at: datetime) -> str | None:
+    """The model version serving most predictions in the latest prediction-quality run."""
+    bound = at.replace(tzinfo=None) if conn.dialect.name == "sqlite" else at
+    details = conn.execute(
+        sa.text(
+            "SELECT details FROM monitor_run WHERE service = :s AND kind = 'prediction_quality' "
+            "AND status = 'ok' AND window_end <= :t ORDER BY window_end DESC LIMIT 1"
+        ),
+        {"s": service, "t": bound},
+    ).scalar()
+    if not details:
+        return None
+    versions = json.loads(details).get("by_model_version") or {}
+    if not versions:
+        return None
+    return max(
+        versions,
+        key=lambda v: (versions[v] or {}).get("rows", 0) if isinstance(versions[v], dict) else 0,
+    )
+
+
+def _watch_actions(
+    conn: sa.Connection,
+    config: cfg.Config,
+    at: datetime,
+    latest: dict[str, Alert],
+    *,
+    send: bool = True,
+) -> None:
+    """After an action, watch its SLO: recovered -> verified; still burning at the deadline ->
+    one escalation to Slack."""
+    table = ActionRecord.__table__
+    pending = conn.execute(
+        sa.select(ActionRecord).where(
+            table.c.verify_by.is_not(None)
+            & table.c.verified_at.is_(None)
+            & table.c.escalated_at.is_(None)
+        )
+    )
+    for row in [ActionRecord.model_validate(r._mapping) for r in pending]:
+        burning = any(
+            a.state == "firing" and a.service == row.service and a.slo == row.slo
+            for a in latest.values()
+        )
+        if not burning and at > row.created_at:
+            conn.execute(sa.update(table).where(table.c.id == row.id).values(verified_at=at))
+        elif burning and row.verify_by is not None and at >= row.verify_by:
+            waited = format_duration(at - row.created_at)
+            message = escalation_message(
+                row.service, row.slo, row.do, waited, cockpit_link(config, row.service)
+            )
+            if send and slack_enabled(config):
+                payload = {"message": message, "severity": "page", "alert_ids": []}
+                _insert_outbox(
+                    conn,
+                    "slack",
+                    route_of(config, "page"),
+                    f"escalate-{row.id}",
+                    payload,
+                    action_id=row.id,
+                )
+            conn.execute(sa.update(table).where(table.c.id == row.id).values(escalated_at=at))
+
+
+# --- operator writes ---------------------------------------------------------------------------
+
+
+def audit(
+    conn: sa.Connection,
+    actor: str,
+    action: str,
+    target: str,
+    details: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> None:
+    from cockpit.store import utcnow
+
+    conn.execute(
+        sa.insert(Audit.__table__).values(
+            at=at or utcnow(),
+            actor=actor,
+            action=action,
+            target=target,
+            details=json.dumps(details or {}, default=str),
+        )
+    )
+
+
+def ack(store: Store, alert_id: int, actor: str) -> Alert:
+    """Acknowledge a firing alert: no more repeats until it resolves."""
+    from cockpit.store import utcnow
+
+    with store.engine.begin() as conn:
+        row = conn.execute(sa.select(Alert).where(Alert.id == alert_id)).first()
+        if row is None:
+            raise CockpitError(f"no alert with id {alert_id}")
+        now = utcnow()
+        conn.execute(
+            sa.update(Alert.__table__)
+            .where(Alert.__table__.c.id == alert_id)
+            .values(acked_by=actor, acked_at=now)
+        )
+        audit(conn, actor, "ack", f"alert:{alert_id}", at=now)
+        acked = Alert.model_validate(
+            conn.execute(sa.select(Alert).where(Alert.id == alert_id)).one()._mapping
+        )
+        incidents.on_ack(conn, acked, actor, now)
+        return acked
+
+
+def add_silence(
+    store: Store,
+    *,
+    actor: str,
+    reason: str,
+    ends_at: datetime,
+    starts_at: datetime | None = None,
+    service: str | None = None,
+    slo: str | None = None,
+    severity: str | None = None,
+) -> Silence:
+    from cockpit.store import utcnow
+
+    if not reason.strip():
+        raise CockpitError("a silence needs a reason (what is being worked on, by whom)")
+    now = utcnow()
+    starts_at = starts_at or now
+    if ends_at <= starts_at:
+        raise CockpitError(
+            f"a silence must end after it starts ({iso(ends_at)} <= {iso(starts_at)})"
+        )
+    with store.engine.begin() as conn:
+        silence_id = conn.execute(
+            sa.insert(Silence.__table__).values(
+                service=service,
+                slo=slo,
+                severity=severity,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                reason=reason,
+                created_by=actor,
+                created_at=now,
+            )
+        ).inserted_primary_key[0]
+        audit(
+            conn,
+            actor,
+            "silence",
+            f"silence:{silence_id}",
+            {
+                "service": service,
+                "slo": slo,
+                "severity": severity,
+                "ends_at": iso(ends_at),
+                "reason": reason,
+            },
+            at=now,
+        )
+        return Silence.model_validate(
+            conn.execute(sa.select(Silence).where(Silence.id == silence_id)).one()._mapping
+        )
+
+
+def approve_action(
+    config: cfg.Config, store: Store, action_id: int, actor: str, at: datetime | None = None
+) -> ActionRecord:
+    """Approve an action waiting for approval: it is queued for delivery."""
+    from cockpit.store import utcnow
+
+    now = at or utcnow()
+    table = ActionRecord.__table__
+    with store.engine.begin() as conn:
+        row = conn.execute(sa.select(ActionRecord).where(ActionRecord.id == action_id)).first()
+        if row is None:
+            raise CockpitError(f"no action with id {action_id}")
+        action = ActionRecord.model_validate(row._mapping)
+        if action.status != "pending_approval":
+            raise CockpitError(f"action {action_id} is {action.status}, not waiting for approval")
+        rule = config.service(action.service).actions[action.rule]
+        conn.execute(
+            sa.update(table)
+            .where(table.c.id == action_id)
+            .values(
+                status="queued",
+                approved_by=actor,
+                approved_at=now,
+                verify_by=now + rule.verify_within if rule.verify_within else None,
+            )
+        )
+        _queue_action(conn, config, action_id, now)
+        audit(conn, actor, "approve", f"action:{action_id}", at=now)
+        incidents.on_action(conn, action_id, now, f"{action.do} approved by {actor}")
+        return ActionRecord.model_validate(
+            conn.execute(sa.select(ActionRecord).where(ActionRecord.id == action_id)).one()._mapping
+        )
+
+
+def actions_json(store: Store, ids: Sequence[int]) -> list[dict[str, Any]]:
+    if not ids:
+        return []
+    table = ActionRecord.__table__
+    with store.engine.connect() as conn:
+        rows = [
+            ActionRecord.model_validate(r._mapping)
+            for r in conn.execute(
+                sa.select(ActionRecord).where(table.c.id.in_(list(ids))).order_by(table.c.id)
+            )
+        ]
+        attempts = {
+            outbox_id: n
+            for outbox_id, n in conn.execute(
+                sa.select(Outbox.__table__.c.id, Outbox.__table__.c.attempts).where(
+                    Outbox.__table__.c.id.in_([r.outbox_id for r in rows if r.outbox_id])
+                )
+            )
+        }
+    return [
+        {
+            "service": r.service,
+            "action": r.do,
+            "status": r.status,
+            "attempts": attempts.get(r.outbox_id, 0),
+            "idempotency_key": r.idempotency_key,
+        }
+        for r in rows
+    ]

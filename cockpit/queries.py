@@ -1,0 +1,74 @@
+"""Read models over the store for the CLI and the cockpit: plain dicts, newest first."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+
+from cockpit.runner import iso
+from cockpit.store import ActionRecord, Alert, Store
+
+
+def _iso(value: Any) -> str | None:
+    return iso(value) if value is not None else None
+
+
+def list_alerts(
+    store: Store, *, firing_only: bool = True, limit: int = 200
+) -> list[dict[str, Any]]:
+    query = sa.select(Alert).order_by(Alert.started_at.desc(), Alert.id.desc()).limit(limit)
+    if firing_only:
+        query = query.where(Alert.state == "firing")
+    with store.engine.connect() as conn:
+        rows = [Alert.model_validate(r._mapping) for r in conn.execute(query)]
+    return [
+        {
+            "id": r.id,
+            "service": r.service,
+            "slo": r.slo,
+            "severity": r.severity,
+            "state": r.state,
+            "fingerprint": r.fingerprint,
+            "started_at": _iso(r.started_at),
+            "resolved_at": _iso(r.resolved_at),
+            "acked_by": r.acked_by,
+            "silenced": r.silenced,
+            "burn_rate": r.burn_rate,
+            "long_window": r.long_window,
+            "short_window": r.short_window,
+            "budget_remaining": r.budget_remaining,
+            "evidence": json.loads(r.evidence) if r.evidence else [],
+            "notifications": r.notifications,
+        }
+        for r in rows
+    ]
+
+
+def list_actions(store: Store, *, limit: int = 200) -> list[dict[str, Any]]:
+    query = (
+        sa.select(ActionRecord)
+        .order_by(ActionRecord.created_at.desc(), ActionRecord.id.desc())
+        .limit(limit)
+    )
+    with store.engine.connect() as conn:
+        rows = [ActionRecord.model_validate(r._mapping) for r in conn.execute(query)]
+    return [
+        {
+            "id": r.id,
+            "service": r.service,
+            "slo": r.slo,
+            "severity": r.severity,
+            "action": r.do,
+            "webhook": r.webhook,
+            "status": r.status,
+            "reason": r.reason,
+            "idempotency_key": r.idempotency_key,
+            "created_at": _iso(r.created_at),
+            "approved_by": r.approved_by,
+            "verified_at": _iso(r.verified_at),
+            "escalated_at": _iso(r.escalated_at),
+        }
+        for r in rows
+    ]

@@ -32,6 +32,7 @@ from cockpit.store import ActionRecord, Alert, DeliveryAttempt, Outbox, Store, u
 log = logging.getLogger(__name__)
 
 STALE_MARGIN = timedelta(seconds=5)
+NOT_RETRYABLE_DELAY = timedelta(minutes=5)
 GIVE_UP_AFTER = timedelta(
     hours=24
 )  # then `failed`: shown in the cockpit, requeued by `deliver --retry-failed`
@@ -184,8 +185,9 @@ class Deliverer:
         return self._send_webhook(row, payload)
 
     def _refuse(self, reason: str) -> DeliveryResult:
+        # not sent at all: a setting to fix, so no quick retries (still retried, never dropped)
         return DeliveryResult(
-            ok=False, status_code=None, latency_ms=0.0, retryable=True, error=reason
+            ok=False, status_code=None, latency_ms=0.0, retryable=False, error=reason
         )
 
     def _send_slack(self, row: Outbox, payload: dict) -> DeliveryResult:
@@ -294,6 +296,8 @@ class Deliverer:
                 self._after_success(conn, row, result)
             else:
                 delay = next_delay_s(attempt, retry_after_s=result.retry_after_s, rand=self.rand)
+                if not result.retryable:  # a 4xx or a missing setting: wait for someone to fix it
+                    delay = max(delay, NOT_RETRYABLE_DELAY.total_seconds())
                 give_up = now - row.created_at >= GIVE_UP_AFTER
                 status = "failed" if give_up else "pending"
                 conn.execute(

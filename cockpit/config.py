@@ -326,6 +326,7 @@ class DriftMonitor(MonitorBase):
     columns: list[str] | None = Field(default=None, description="default: every schema column")
     threshold: float | None = None
     report: DriftReport | bool = False
+    min_rows: int = Field(default=100, ge=1, description="fewer rows in the window: no_data")
 
 
 class PredictionQualityMonitor(MonitorBase):
@@ -349,6 +350,8 @@ class PredictionQualityMonitor(MonitorBase):
     tolerance: float | None = Field(
         default=None, description="regression: good when |error| <= tolerance"
     )
+
+    min_rows: int = Field(default=30, ge=1, description="fewer labelled rows: no_data")
 
     @model_validator(mode="after")
     def _ctr(self) -> PredictionQualityMonitor:

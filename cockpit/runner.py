@@ -247,6 +247,16 @@ class Runner:
                 )
             except SourceError as exc:
                 log.warning("could not preload %s: %s", service.name, exc)
+            if service.data.labels is not None:
+                labels = self.source(service, "labels")
+                labels = labels.inner if isinstance(labels, PreloadedSource) else labels
+                if labels.timestamp:  # labels are read by arrival time, up to each tick
+                    try:
+                        self._sources[(service.name, "labels")] = PreloadedSource(
+                            labels, None, start - lookback, end + timedelta(seconds=1)
+                        )
+                    except SourceError as exc:
+                        log.warning("could not preload labels of %s: %s", service.name, exc)
 
     def read_window(
         self, service: cfg.Service, columns: Sequence[str], window: Window
@@ -389,6 +399,9 @@ class Runner:
             }  # one version kept
             self._fitted[key] = drift.fit_reference(reference, spec)
         frame = self.read_window(service, columns, window)
+        if 0 < len(frame) < monitor.min_rows:
+            reason = f"{len(frame)} rows in the window, fewer than min_rows ({monitor.min_rows})"
+            return MonitorResult.no_data(reason, rows=len(frame)), version
         result = drift.evaluate(frame, self._fitted[key])
         report = monitor.report if isinstance(monitor.report, cfg.DriftReport) else None
         if monitor.report is True:
@@ -482,7 +495,9 @@ class Runner:
         if labels_spec is None:
             columns.append(prediction.label)
             frame = self._read_with_optional(service, columns, [prediction.model_version], window)
-            return pq.evaluate(frame, spec), None
+            return self._enough_labels(frame, prediction.label, monitor) or pq.evaluate(
+                frame, spec
+            ), None
         columns.append(labels_spec.key)
         frame = self._read_with_optional(service, columns, [prediction.model_version], window)
         labels_source = self.source(service, "labels")
@@ -498,7 +513,22 @@ class Runner:
         if prediction.label in frame.columns:
             frame = frame.drop(columns=[prediction.label])
         joined = frame.merge(labels, on=labels_spec.key, how="left")
-        return pq.evaluate(joined, spec), None
+        return self._enough_labels(joined, prediction.label, monitor) or pq.evaluate(
+            joined, spec
+        ), None
+
+    def _enough_labels(
+        self, frame: pd.DataFrame, label: str, monitor: cfg.PredictionQualityMonitor
+    ) -> MonitorResult | None:
+        """``no_data`` when fewer than ``min_rows`` predictions have their label yet: a handful
+        of rows says nothing about accuracy."""
+        labelled = int(frame[label].notna().sum()) if label in frame.columns else 0
+        if 0 < labelled < monitor.min_rows:
+            return MonitorResult.no_data(
+                f"{labelled} labelled predictions, fewer than min_rows ({monitor.min_rows})",
+                rows=len(frame),
+            )
+        return None
 
     def _system(
         self, service: cfg.Service, monitor: cfg.SystemMonitor, window: Window, at: datetime

@@ -342,6 +342,7 @@ class PreloadedSource:
             frame = frame.sort_values(self.timestamp, kind="stable").reset_index(drop=True)
             self._times = frame[self.timestamp].to_numpy(dtype="datetime64[ns]")
         self.frame = frame
+        self._views: dict[tuple[str, ...], pd.DataFrame] = {}
 
     def bounds(self, start: datetime | None, end: datetime | None) -> tuple[int, int]:
         """Row positions ``[lo, hi)`` of the window in the preloaded (time-sorted) frame."""
@@ -373,10 +374,18 @@ class PreloadedSource:
         lo, hi = self.bounds(start, end)
         part = self.frame.iloc[lo:hi]
         if columns is not None:
-            wanted = _wanted(columns, self.timestamp) or []
-            _missing(self.label, list(self.frame.columns), wanted)
-            part = part[wanted]
+            part = self._view(columns).iloc[lo:hi]
         return part.reset_index(drop=True)
+
+    def _view(self, columns: Sequence[str]) -> pd.DataFrame:
+        """The preloaded frame with only ``columns`` (and the timestamp), made once per set of
+        columns: a window is then a slice of it, not a copy of every column."""
+        wanted = _wanted(columns, self.timestamp) or []
+        key = tuple(wanted)
+        if key not in self._views:
+            _missing(self.label, list(self.frame.columns), wanted)
+            self._views[key] = self.frame[wanted]
+        return self._views[key]
 
 
 def _np_time(value: datetime | None) -> np.datetime64:

@@ -1,0 +1,511 @@
+"""``cockpit serve``: the scheduler daemon.
+
+- One APScheduler job per monitor (``every`` aligned to the epoch, or ``cron``), with
+  ``coalesce``, ``max_instances=1`` and a misfire grace time. After each run the service's SLOs
+  are evaluated, alerts updated and the outbox delivered.
+- On becoming active it catches up the windows missed while nobody was running (bounded, oldest
+  first), so no window is silently skipped.
+- One active scheduler per store: a PostgreSQL advisory lock or, for SQLite, a file lock beside
+  the database. The others stay standby and try again every few seconds.
+- ``/metrics`` (the store collector plus the daemon's own counters) and ``/healthz``.
+- SIGTERM / SIGINT: stop scheduling, let the running monitor finish (or abandon it at the
+  deadline), flush the outbox, exit 0 within 10 s. SIGHUP: reload the config, keeping the old
+  one if the new one is invalid.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    generate_latest,
+)
+
+from cockpit import alerts, schedule
+from cockpit.config import load_config
+from cockpit.errors import CockpitError, ConfigError
+from cockpit.outbox import Deliverer
+from cockpit.runner import Runner, iso
+from cockpit.slos import evaluate_slos
+from cockpit.store import Store, utcnow
+
+log = logging.getLogger("cockpit.daemon")
+
+CATCH_UP_MAX = 288  # windows per monitor replayed after downtime (a day of 5-minute runs)
+STANDBY_POLL_S = 5.0
+SHUTDOWN_DEADLINE_S = 8.0
+
+
+# --- leadership ------------------------------------------------------------------------------
+
+
+class Leadership:
+    """Who runs the monitors for one store."""
+
+    def try_acquire(self) -> bool:
+        raise NotImplementedError
+
+    def release(self) -> None:
+        raise NotImplementedError
+
+
+class FileLock(Leadership):
+    """SQLite: an exclusive ``flock`` on ``<database>.lock``; the kernel drops it when the
+    process dies."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._fd: int | None = None
+
+    def try_acquire(self) -> bool:
+        import fcntl
+
+        if self._fd is not None:
+            return True
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+class AdvisoryLock(Leadership):
+    """PostgreSQL: a session advisory lock held on a dedicated connection; the server drops it
+    when the connection dies with the process."""
+
+    KEY = 0x636F636B  # "cock"
+
+    def __init__(self, engine: sa.Engine):
+        self.engine = engine
+        self._conn: sa.Connection | None = None
+
+    def try_acquire(self) -> bool:
+        if self._conn is not None:
+            try:
+                self._conn.execute(sa.text("SELECT 1"))
+                return True
+            except sa.exc.SQLAlchemyError:
+                self._conn = None  # lost the connection, so lost the lock
+        conn = self.engine.connect()
+        got = conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": self.KEY}).scalar()
+        conn.commit()
+        if got:
+            self._conn = conn
+            return True
+        conn.close()
+        return False
+
+    def release(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": self.KEY})
+                self._conn.close()
+            except sa.exc.SQLAlchemyError:
+                pass
+            self._conn = None
+
+
+def leadership_for(store: Store) -> Leadership:
+    if store.engine.dialect.name == "postgresql":
+        return AdvisoryLock(store.engine)
+    database = store.engine.url.database
+    if not database or database == ":memory:":
+        raise CockpitError(
+            "serve needs a file or PostgreSQL store (an in-memory SQLite cannot coordinate)"
+        )
+    return FileLock(Path(database + ".lock"))
+
+
+# --- logging ---------------------------------------------------------------------------------
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        data: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat().replace("+00:00", "Z"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key in ("service", "monitor", "event", "at", "role"):
+            if hasattr(record, key):
+                data[key] = getattr(record, key)
+        if record.exc_info:
+            data["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(data, default=str)
+
+
+def setup_logging(fmt: str, level: str = "INFO") -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        JsonFormatter()
+        if fmt == "json"
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+# --- the daemon ------------------------------------------------------------------------------
+
+
+class Daemon:
+    def __init__(
+        self,
+        config_path: Path,
+        *,
+        port: int = 9464,
+        host: str = "127.0.0.1",
+        clock: Callable[[], datetime] = utcnow,
+    ):
+        self.config_path = config_path
+        self.config = load_config(config_path)
+        self.store = Store(self.config.store_url())
+        self.runner = Runner(self.config, self.store)
+        self.clock = clock
+        self.port, self.host = port, host
+        self.role = "standby"
+        self.last_run_at: datetime | None = None
+        self.stopping = threading.Event()
+        self.cycle_lock = threading.Lock()
+        self.leadership = leadership_for(self.store)
+        self.scheduler = BackgroundScheduler(
+            timezone=UTC,
+            executors={"default": ThreadPoolExecutor(1)},
+            job_defaults={"coalesce": True, "max_instances": 1},
+        )
+        self.registry = CollectorRegistry(auto_describe=False)
+        from cockpit.metrics import StoreCollector
+
+        self.collector = StoreCollector(self.config, self.store)
+        self.registry.register(_SafeCollector(self.collector, self))
+        self.errors = Counter(
+            "cockpit_daemon_errors",
+            "Errors the daemon survived, by kind.",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.cycles = Counter(
+            "cockpit_daemon_cycles",
+            "Monitor cycles run by this process.",
+            ["service", "monitor"],
+            registry=self.registry,
+        )
+        self.is_active = Gauge(
+            "cockpit_daemon_active",
+            "1 when this process is the active scheduler.",
+            registry=self.registry,
+        )
+        self.http: ThreadingHTTPServer | None = None
+
+    # --- jobs ------------------------------------------------------------------------------
+
+    def _trigger(self, monitor: Any) -> IntervalTrigger | CronTrigger:
+        if monitor.every is not None:
+            return IntervalTrigger(
+                seconds=monitor.every.total_seconds(), start_date=schedule.EPOCH, timezone=UTC
+            )
+        return CronTrigger.from_crontab(monitor.cron, timezone="UTC")
+
+    def schedule_jobs(self) -> None:
+        for job in self.scheduler.get_jobs():
+            job.remove()
+        for service in self.config.services:
+            for monitor in service.monitors:
+                grace = max(30, int(schedule.interval(monitor, self.clock()).total_seconds() // 2))
+                self.scheduler.add_job(
+                    self.run_job,
+                    self._trigger(monitor),
+                    args=[service.name, monitor.name],
+                    id=f"{service.name}/{monitor.name}",
+                    name=f"{service.name}/{monitor.name}",
+                    misfire_grace_time=grace,
+                    replace_existing=True,
+                )
+
+    def run_job(self, service_name: str, monitor_name: str, at: datetime | None = None) -> None:
+        """One monitor at its tick, then its service's SLOs, alerts and deliveries."""
+        if self.stopping.is_set() or self.role != "active":
+            return
+        with self.cycle_lock:
+            try:
+                config = self.config
+                service = config.service(service_name)
+                monitor = service.monitor(monitor_name)
+            except StopIteration:
+                return  # removed by a reload
+            at = at or schedule.previous_tick(monitor, self.clock())
+            try:
+                end = self.runner.window(service, monitor, at).end
+                previous = self.store.latest_run(
+                    service.name, monitor.name, until=end - timedelta(microseconds=1)
+                )
+                record = self.runner.run_monitor(
+                    service, monitor, at, previous.window_end if previous else None
+                )
+                self.store.save_run(record)
+                self.cycles.labels(service.name, monitor.name).inc()
+                if record.status == "failed":
+                    self.errors.labels("monitor_failed").inc()
+                self.last_run_at = self.clock()
+                log.info(
+                    "ran %s/%s at %s: %s",
+                    service.name,
+                    monitor.name,
+                    iso(at),
+                    record.status,
+                    extra={
+                        "service": service.name,
+                        "monitor": monitor.name,
+                        "event": "run",
+                        "at": iso(at),
+                    },
+                )
+                reports = [
+                    r for r in evaluate_slos(config, self.store, at) if r.service == service.name
+                ]
+                alerts.process(config, self.store, at, reports)
+            except CockpitError as exc:
+                self.errors.labels("store" if "store" in str(exc) else "cycle").inc()
+                log.error("cycle %s/%s at %s failed: %s", service_name, monitor_name, iso(at), exc)
+                return
+            except sa.exc.SQLAlchemyError as exc:
+                self.errors.labels("store").inc()
+                log.error(
+                    "store error in %s/%s: %s", service_name, monitor_name, exc.__class__.__name__
+                )
+                return
+            except Exception:
+                self.errors.labels("bug").inc()
+                log.exception("cycle %s/%s crashed", service_name, monitor_name)
+                return
+            self.deliver(max_seconds=5.0)
+
+    def deliver(self, max_seconds: float) -> None:
+        try:
+            Deliverer(self.config, self.store).deliver_due(
+                max_seconds=max_seconds, quick_retry_s=0.0
+            )
+        except Exception:  # a delivery outage must never stop the daemon
+            self.errors.labels("delivery").inc()
+            log.exception("delivery failed")
+
+    def catch_up(self) -> int:
+        """Run the windows missed while no scheduler was active, oldest first (bounded)."""
+        now = self.clock()
+        plan = []
+        for service in self.config.services:
+            for monitor in service.monitors:
+                last = self.store.latest_run(service.name, monitor.name)
+                if last is None:
+                    continue  # a new monitor starts now; `cockpit backfill` fills history
+                ticks = [
+                    t
+                    for t in schedule.ticks(monitor, last.window_end, now)
+                    if self.runner.window(service, monitor, t).end > last.window_end
+                ]
+                plan += [(t, service.name, monitor.name) for t in ticks[-CATCH_UP_MAX:]]
+        for at, service_name, monitor_name in sorted(plan):
+            if self.stopping.is_set():
+                break
+            self.run_job(service_name, monitor_name, at)
+        if plan:
+            log.info("caught up %d missed windows", len(plan), extra={"event": "catch_up"})
+        return len(plan)
+
+    # --- leadership loop -------------------------------------------------------------------
+
+    def become_active(self) -> None:
+        self.role = "active"
+        self.is_active.set(1)
+        log.info(
+            "active: this process runs the monitors", extra={"role": "active", "event": "active"}
+        )
+        self.catch_up()
+        self.schedule_jobs()
+
+    def leadership_loop(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                if self.role == "standby" and self.leadership.try_acquire():
+                    self.become_active()
+                elif self.role == "active" and not self.leadership.try_acquire():
+                    log.error("lost the scheduler lock: standing by", extra={"role": "standby"})
+                    self.role = "standby"
+                    self.is_active.set(0)
+                    for job in self.scheduler.get_jobs():
+                        job.remove()
+            except Exception:
+                self.errors.labels("leadership").inc()
+                log.exception("leadership check failed")
+            self.stopping.wait(STANDBY_POLL_S)
+
+    # --- reload, stop ----------------------------------------------------------------------
+
+    def reload(self) -> None:
+        try:
+            new = load_config(self.config_path)
+        except ConfigError as exc:
+            log.error(
+                "reload refused, keeping the running config:\n%s",
+                exc,
+                extra={"event": "reload_refused"},
+            )
+            self.errors.labels("reload").inc()
+            return
+        with self.cycle_lock:
+            self.config = new
+            self.runner = Runner(new, self.store)
+            self.collector.config = new
+        if self.role == "active":
+            self.schedule_jobs()
+        log.info("config reloaded", extra={"event": "reload"})
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    # --- HTTP ------------------------------------------------------------------------------
+
+    def health(self) -> tuple[int, dict[str, Any]]:
+        jobs = [
+            {"id": j.id, "next_run_at": iso(j.next_run_time) if j.next_run_time else None}
+            for j in self.scheduler.get_jobs()
+        ]
+        body = {
+            "status": "ok",
+            "role": self.role,
+            "jobs": jobs,
+            "last_run_at": iso(self.last_run_at) if self.last_run_at else None,
+        }
+        try:
+            self.store.ping()
+        except CockpitError as exc:
+            body["status"] = "store_unreachable"
+            body["error"] = str(exc)
+            return 503, body
+        return 200, body
+
+    def serve_http(self) -> None:
+        daemon = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                if self.path.startswith("/metrics"):
+                    payload, status, ctype = (
+                        generate_latest(daemon.registry),
+                        200,
+                        CONTENT_TYPE_LATEST,
+                    )
+                elif self.path.startswith("/healthz"):
+                    status, body = daemon.health()
+                    payload, ctype = json.dumps(body).encode(), "application/json"
+                else:
+                    payload, status, ctype = (
+                        b"not found: try /metrics or /healthz\n",
+                        404,
+                        "text/plain",
+                    )
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *_args: Any) -> None:
+                pass
+
+        self.http = ThreadingHTTPServer((self.host, self.port), Handler)
+        self.port = self.http.server_address[1]
+        threading.Thread(target=self.http.serve_forever, name="http", daemon=True).start()
+
+    # --- main ------------------------------------------------------------------------------
+
+    def run(self) -> int:
+        signal.signal(signal.SIGTERM, lambda *_: self.stop())
+        signal.signal(signal.SIGINT, lambda *_: self.stop())
+        signal.signal(
+            signal.SIGHUP, lambda *_: threading.Thread(target=self.reload, daemon=True).start()
+        )
+        self.serve_http()
+        log.info(
+            "serving /metrics and /healthz on http://%s:%d",
+            self.host,
+            self.port,
+            extra={"event": "listening"},
+        )
+        self.scheduler.start()
+        leader = threading.Thread(target=self.leadership_loop, name="leadership", daemon=True)
+        leader.start()
+        while not self.stopping.is_set():
+            self.stopping.wait(0.5)
+        return self.shutdown()
+
+    def shutdown(self) -> int:
+        started = time.monotonic()
+        log.info("stopping", extra={"event": "stopping"})
+        for job in self.scheduler.get_jobs():
+            job.remove()
+        done = threading.Event()
+        threading.Thread(
+            target=lambda: (self.scheduler.shutdown(wait=True), done.set()), daemon=True
+        ).start()
+        if not done.wait(SHUTDOWN_DEADLINE_S - 2):
+            log.warning(
+                "abandoned the running monitor at the deadline; its window runs again on the next start"
+            )
+        remaining = SHUTDOWN_DEADLINE_S - (time.monotonic() - started)
+        if remaining > 0.5 and self.role == "active":
+            self.deliver(max_seconds=min(remaining - 0.5, 2.0))
+        self.leadership.release()
+        if self.http is not None:
+            self.http.shutdown()
+        log.info("stopped", extra={"event": "stopped"})
+        return 0
+
+
+class _SafeCollector:
+    """The store collector, counting (not raising) a store outage at scrape time."""
+
+    def __init__(self, inner: Any, daemon: Daemon):
+        self.inner = inner
+        self.daemon = daemon
+
+    def collect(self) -> Any:
+        try:
+            yield from list(self.inner.collect())
+        except Exception as exc:  # noqa: BLE001 - /metrics must answer even when the store does not
+            self.daemon.errors.labels("metrics_store").inc()
+            log.warning("metrics: store unreachable: %s", exc.__class__.__name__)

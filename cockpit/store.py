@@ -312,6 +312,9 @@ class Store:
         except (SQLAlchemyError, ImportError, ValueError) as exc:
             raise StoreError(f"cannot open the store {_safe_url(url)}: {exc}") from None
         if url.startswith("sqlite"):
+            database = self.engine.url.database
+            if database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         if migrate:
             self.upgrade()

@@ -1,0 +1,1 @@
+"""The cockpit's pages (routed by ``app/streamlit_app.py``) and what they share."""

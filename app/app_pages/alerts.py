@@ -1,0 +1,194 @@
+"""Alerts & actions: what fires and why, acks and silences, what was sent, what was done."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import streamlit as st
+
+from app.app_pages import charts, shared
+from cockpit import alerts, auth, views
+from cockpit.errors import CockpitError
+from cockpit.store import utcnow
+
+SILENCE_FOR = {
+    "1 hour": timedelta(hours=1),
+    "4 hours": timedelta(hours=4),
+    "1 day": timedelta(days=1),
+    "3 days": timedelta(days=3),
+    "1 week": timedelta(weeks=1),
+}
+ANY = "any"
+
+st.title("Alerts & actions")
+source = shared.key()
+config, store = shared.cockpit(source)
+shared.show_flash()
+operator = auth.current_operator()
+if shared.empty_store_notice():
+    st.stop()
+
+
+@st.fragment(run_every=shared.REFRESH)
+def alert_lists() -> None:
+    st.header("Firing")
+    firing = shared.alerts(source, True)
+    if firing.empty:
+        st.success("Nothing is firing.")
+    else:
+        st.dataframe(
+            firing,
+            hide_index=True,
+            column_order=charts.FIRING_ORDER,
+            column_config=charts.ALERT_COLUMNS,
+            key="firing_table",
+        )
+    st.header("Recent alerts")
+    st.dataframe(
+        shared.alerts(source, False),
+        hide_index=True,
+        column_order=charts.ALERT_ORDER,
+        column_config=charts.ALERT_COLUMNS,
+    )
+
+
+alert_lists()
+
+# --- ack and silence -----------------------------------------------------------------------------
+st.header("Acknowledge and silence")
+firing = shared.alerts(source, True)
+if operator is None:
+    st.info(
+        "Sign in as an operator (sidebar) to acknowledge alerts, silence them or approve actions."
+    )
+else:
+    ack_col, silence_col = st.columns(2)
+    with ack_col, st.form("ack"):
+        st.subheader("Acknowledge")
+        labels = views.alert_choices(firing)
+        choice = st.selectbox("Firing alert", list(labels), format_func=labels.get, key="ack_alert")
+        if st.form_submit_button("Acknowledge", disabled=not labels):
+            try:
+                acked = alerts.ack(store, int(choice), operator.name)
+                shared.clear()
+                shared.flash(
+                    f"Alert {acked.id} ({acked.service}/{acked.slo}) acknowledged by {operator.name}: no more repeats until it resolves."
+                )
+                st.rerun()
+            except CockpitError as exc:
+                shared.fail(exc)
+    with silence_col, st.form("silence"):
+        st.subheader("Silence")
+        service = st.selectbox(
+            "Service", [ANY, *views.service_names(config)], key="silence_service"
+        )
+        slo = st.selectbox("SLO", [ANY, *views.all_slo_names(config)], key="silence_slo")
+        severity = st.selectbox("Severity", [ANY, "page", "ticket"], key="silence_severity")
+        duration = st.selectbox("For", list(SILENCE_FOR), index=1, key="silence_for")
+        reason = st.text_input("Reason (what is being worked on, by whom)", key="silence_reason")
+        if st.form_submit_button("Silence"):
+            try:
+                silence = alerts.add_silence(
+                    store,
+                    actor=operator.name,
+                    reason=reason,
+                    ends_at=utcnow() + SILENCE_FOR[duration],
+                    service=None if service == ANY else service,
+                    slo=None if slo == ANY else slo,
+                    severity=None if severity == ANY else severity,
+                )
+                shared.clear()
+                shared.flash(
+                    f"Silence {silence.id} added until {silence.ends_at:%Y-%m-%d %H:%M} UTC."
+                )
+                st.rerun()
+            except CockpitError as exc:
+                shared.fail(exc)
+
+st.subheader("Active silences")
+active = shared.silences(source)
+if active.empty:
+    st.caption("No active silences.")
+else:
+    st.dataframe(active, hide_index=True)
+
+# --- notifications -------------------------------------------------------------------------------
+st.header("Notification log")
+log = shared.notifications(source)
+if log["outbox"].empty:
+    st.caption(
+        "Nothing sent yet (a backfill records history without notifying; Slack needs its webhook variable set)."
+    )
+else:
+    st.dataframe(log["outbox"], hide_index=True)
+    with st.expander("Every delivery attempt"):
+        st.dataframe(log["attempts"], hide_index=True)
+
+# --- actions -------------------------------------------------------------------------------------
+st.header("Actions")
+actions = shared.actions(source)
+if actions.empty:
+    st.caption("No retrain, rollback or custom action yet.")
+else:
+    st.dataframe(
+        actions,
+        hide_index=True,
+        column_config={
+            "created_at": st.column_config.DatetimeColumn(
+                "created (UTC)", format="YYYY-MM-DD HH:mm"
+            )
+        },
+    )
+
+pending = views.pending_of(actions)
+st.subheader(f"Waiting for approval ({len(pending)})")
+if pending.empty:
+    st.caption("No action waits for approval.")
+elif operator is not None:
+    with st.form("approve"):
+        labels = views.action_choices(pending)
+        choice = st.selectbox("Action", list(labels), format_func=labels.get, key="approve_action")
+        if st.form_submit_button("Approve"):
+            try:
+                approved = alerts.approve_action(config, store, int(choice), operator.name)
+                shared.clear()
+                shared.flash(
+                    f"Action {approved.id} ({approved.do}) approved by {operator.name}: queued for delivery."
+                )
+                st.rerun()
+            except CockpitError as exc:
+                shared.fail(exc)
+else:
+    st.dataframe(pending, hide_index=True)
+
+st.subheader("Trigger an action by hand")
+rules = views.action_rules(config)
+if not rules:
+    st.caption("No action rules in the config (`actions:` under a service).")
+elif operator is None:
+    st.caption("Sign in as an operator to trigger a retrain or a rollback by hand.")
+else:
+    with st.form("trigger"):
+        labels = {i: rule.label for i, rule in enumerate(rules)}
+        index = st.selectbox("Rule", list(labels), format_func=labels.get, key="trigger_rule")
+        reason = st.text_input("Reason", key="trigger_reason")
+        confirmed = st.checkbox(
+            "I understand this calls the webhook now, outside the alert rules' cooldown and daily cap.",
+            key="trigger_confirm",
+        )
+        if st.form_submit_button("Trigger", type="primary"):
+            rule = rules[index]
+            if not confirmed:
+                st.warning("Tick the confirmation first.")
+            else:
+                try:
+                    action = views.trigger_action(
+                        config, store, rule.service, rule.index, actor=operator.name, reason=reason
+                    )
+                    shared.clear()
+                    shared.flash(
+                        f"Action {action.id}: {action.do} for {action.service} {action.status.replace('_', ' ')} (by {operator.name})."
+                    )
+                    st.rerun()
+                except CockpitError as exc:
+                    shared.fail(exc)

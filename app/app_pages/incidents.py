@@ -1,0 +1,179 @@
+"""Incidents: what happened, what was done, and the blameless postmortem (Google SRE template).
+``/incidents?incident=ID`` opens one."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.app_pages import charts, shared
+from cockpit import auth, incidents, views
+from cockpit.errors import CockpitError
+
+st.title("Incidents")
+source = shared.key()
+config, store = shared.cockpit(source)
+shared.show_flash()
+operator = auth.current_operator()
+if shared.empty_store_notice():
+    st.stop()
+
+table = shared.incidents_list(source)
+if table.empty:
+    st.info(
+        "No incidents yet. A page alert opens one, or joins its service's open incident; the timeline then fills itself."
+    )
+    st.stop()
+st.dataframe(table, hide_index=True, column_config=charts.INCIDENT_COLUMNS)
+
+labels = views.incident_choices(table)
+ids = list(labels)
+asked = views.as_id(st.query_params.get("incident"))
+incident_id = st.selectbox(
+    "Incident",
+    ids,
+    index=ids.index(asked) if asked in ids else 0,
+    format_func=labels.get,
+    key="incident_pick",
+)
+st.query_params["incident"] = str(incident_id)
+view = shared.incident(source, incident_id)
+incident, impact = view["incident"], view["impact"]
+
+st.header(f"#{incident['id']} {incident['title']}")
+status_col, severity_col, duration_col, detect_col = st.columns(4)
+status_col.metric("Status", incident["status"].replace("_", " "))
+severity_col.metric("Severity", incident["severity"])
+duration_col.metric("Duration", impact["duration"])
+detect_col.metric("Time to detect", impact["time_to_detect"] or "n/a")
+st.caption(views.incident_times(incident))
+
+st.subheader("Impact")
+st.dataframe(impact["slos"], hide_index=True, column_config=charts.INCIDENT_COLUMNS)
+st.subheader("Alerts")
+st.dataframe(view["alerts"], hide_index=True, column_config=charts.INCIDENT_COLUMNS)
+st.subheader("Timeline")
+st.dataframe(view["timeline"], hide_index=True, column_config=charts.INCIDENT_COLUMNS)
+
+if operator is None:
+    st.info(
+        "Sign in as an operator (sidebar) to add notes, change the status or edit the postmortem."
+    )
+else:
+    status_form, note_form = st.columns(2)
+    with status_form, st.form("status"):
+        status = st.selectbox(
+            "Status",
+            incidents.STATUSES,
+            index=incidents.STATUSES.index(incident["status"]),
+            format_func=lambda s: s.replace("_", " "),
+            key="incident_status",
+        )
+        if st.form_submit_button("Set status"):
+            try:
+                incidents.set_status(store, incident_id, status, operator.name)
+                shared.clear()
+                shared.flash(f"Incident #{incident_id} is now {status.replace('_', ' ')}.")
+                st.rerun()
+            except CockpitError as exc:
+                shared.fail(exc)
+    with note_form, st.form("note", clear_on_submit=True):
+        note = st.text_area("Note for the timeline", key="incident_note", height=100)
+        if st.form_submit_button("Add note"):
+            try:
+                incidents.add_note(store, incident_id, operator.name, note)
+                shared.clear()
+                shared.flash("Note added to the timeline.")
+                st.rerun()
+            except CockpitError as exc:
+                shared.fail(exc)
+
+# --- postmortem ----------------------------------------------------------------------------------
+st.header("Postmortem")
+postmortem = view["postmortem"]
+markdown = shared.postmortem_markdown(source, incident_id, view["version"])
+st.download_button(
+    "Download as Markdown",
+    data=markdown,
+    file_name=f"postmortem-{incident_id}.md",
+    mime="text/markdown",
+    icon=":material/download:",
+)
+
+if operator is None:
+    with st.container(border=True):
+        st.markdown(markdown)
+    st.stop()
+
+base_key = f"pm_base_{incident_id}"
+base = st.session_state.setdefault(base_key, view["version"])
+if view["version"] != base:
+    st.warning(
+        f"Someone saved this postmortem since you opened it (version {view['version']}, you started from {base}). Reload it before saving, or your save will be refused."
+    )
+st.caption(
+    f"Version {base}"
+    + (f", last saved by {incident['updated_by']}" if incident["updated_by"] else "")
+    + ". Blameless: about systems and processes, not people."
+)
+
+fields: dict[str, str] = {}
+with st.form(f"postmortem_{incident_id}"):
+    for field, title, hint in views.POSTMORTEM_SECTIONS:
+        fields[field] = st.text_area(
+            title,
+            value=postmortem.get(field) or "",
+            help=hint,
+            key=f"pm_{incident_id}_{field}",
+            height=90,
+        )
+    st.markdown("**Action items**")
+    items = st.data_editor(
+        views.action_items_frame(postmortem.get("action_items") or []),
+        num_rows="dynamic",
+        hide_index=True,
+        key=f"pm_{incident_id}_items",
+        column_config={
+            "description": st.column_config.TextColumn(width="large", required=True),
+            "kind": st.column_config.SelectboxColumn(options=views.ACTION_ITEM_KINDS),
+            "priority": st.column_config.SelectboxColumn(options=views.ACTION_ITEM_PRIORITIES),
+            "due": st.column_config.DateColumn(format="YYYY-MM-DD"),
+            "status": st.column_config.SelectboxColumn(options=views.ACTION_ITEM_STATUSES),
+        },
+    )
+    for field, title, hint in views.LESSONS_SECTIONS:
+        fields[field] = st.text_area(
+            title,
+            value=postmortem.get(field) or "",
+            help=hint,
+            key=f"pm_{incident_id}_{field}",
+            height=90,
+        )
+    save = st.form_submit_button("Save postmortem", type="primary")
+
+if save:
+    try:
+        saved = incidents.save_postmortem(
+            store,
+            incident_id,
+            {**fields, "action_items": views.action_items_from_frame(items)},
+            based_on_version=base,
+            actor=operator.name,
+        )
+        st.session_state[base_key] = saved.version
+        st.session_state.pop(f"pm_{incident_id}_items", None)
+        shared.clear()
+        shared.flash(f"Postmortem saved (version {saved.version}).")
+        st.rerun()
+    except incidents.ConflictError as exc:
+        st.error(str(exc))
+    except CockpitError as exc:
+        shared.fail(exc)
+
+if st.button(
+    "Reload the latest version", help="Discard your unsaved edits and load what is stored"
+):
+    for field in views.postmortem_keys(incident_id):
+        st.session_state.pop(field, None)
+    st.session_state.pop(base_key, None)
+    shared.clear()
+    st.rerun()

@@ -1,0 +1,214 @@
+"""What every page shares: the config and store it reads, cached reads, messages after writes.
+
+The config path comes from ``COCKPIT_CONFIG`` (``cockpit ui CONFIG`` sets it); the store is the
+config's (``COCKPIT_DATABASE_URL`` overrides). Reads are ``cockpit.views`` functions cached for
+a few seconds; every write clears the cache so the page shows what it just did.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from cockpit import views
+from cockpit.config import Config, load_config
+from cockpit.errors import CockpitError
+from cockpit.store import Store
+
+CONFIG_ENV = "COCKPIT_CONFIG"
+REFRESH = timedelta(seconds=30)  # live pages re-read the store this often
+TTL = 15  # seconds a cached read is reused
+
+Key = tuple[str, str | None]
+
+
+def key() -> Key:
+    """What the cached reads depend on: the config file and the store override."""
+    path = os.environ.get(CONFIG_ENV)
+    if not path:
+        st.error(
+            f"No config: start the cockpit with `cockpit ui CONFIG` (or set {CONFIG_ENV} to the "
+            "path of your cockpit.yaml)."
+        )
+        st.stop()
+    return (path, os.environ.get("COCKPIT_DATABASE_URL"))
+
+
+@st.cache_resource(show_spinner=False)
+def _open(source: Key) -> tuple[Config, Store]:
+    config = load_config(source[0])
+    return config, Store(config.store_url())
+
+
+def cockpit(source: Key | None = None) -> tuple[Config, Store]:
+    """The config and the store, or a plain message and a stopped page when they cannot open."""
+    try:
+        return _open(source or key())
+    except CockpitError as exc:
+        st.error(f"The cockpit cannot start: {exc}")
+        st.stop()
+        raise  # unreachable: st.stop() raises
+
+
+def clear() -> None:
+    """After a write: every cached read is stale."""
+    st.cache_data.clear()
+
+
+def flash(message: str) -> None:
+    """A message to show once, after the rerun that follows a write."""
+    st.session_state["cockpit_flash"] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop("cockpit_flash", None)
+    if message:
+        st.success(message)
+
+
+def fail(exc: CockpitError) -> None:
+    st.error(str(exc))
+
+
+def empty_store_notice() -> bool:
+    """Shows what to do on a new install; True when the store is empty."""
+    source = key()
+    if is_empty(source):
+        st.info(views.empty_store_hint(source[0]))
+        return True
+    return False
+
+
+# --- cached reads ------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def is_empty(source: Key) -> bool:
+    _, store = cockpit(source)
+    return views.is_empty(store)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def overview(source: Key) -> pd.DataFrame:
+    config, store = cockpit(source)
+    return views.overview(store, config)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def open_incidents(source: Key) -> pd.DataFrame:
+    return views.open_incidents(cockpit(source)[1])
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def time_range(source: Key, service: str, label: str) -> tuple[datetime, datetime] | None:
+    return views.time_range(cockpit(source)[1], service, label)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def sli_series(
+    source: Key, service: str, slo: str, since: datetime, until: datetime
+) -> pd.DataFrame:
+    config, store = cockpit(source)
+    return views.sli_series(store, config, service, slo, since, until)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def budget_series(
+    source: Key, service: str, slo: str, since: datetime, until: datetime
+) -> pd.DataFrame:
+    return views.budget_series(cockpit(source)[1], service, slo, since, until)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def drift(
+    source: Key, service: str, monitor: str, since: datetime, until: datetime
+) -> dict[str, Any]:
+    config, store = cockpit(source)
+    scores = views.drift_scores(store, config, service, monitor, since, until)
+    return {
+        "scores": scores,
+        "matrix": views.drift_matrix(scores),
+        "latest": views.drift_latest(store, service, monitor),
+        "report": views.drift_report(store, config, service, monitor),
+    }
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def data_quality(
+    source: Key, service: str, monitor: str, since: datetime, until: datetime
+) -> dict[str, pd.DataFrame]:
+    config, store = cockpit(source)
+    shares = views.data_quality_shares(store, config, service, monitor, since, until)
+    return {"shares": shares, "summary": views.data_quality_summary(shares)}
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def prediction_quality(
+    source: Key, service: str, monitor: str, since: datetime, until: datetime
+) -> dict[str, Any]:
+    config, store = cockpit(source)
+    latest = views.prediction_quality(store, config, service, monitor)
+    metric = latest["metric"]
+    series = views.metric_series(store, service, monitor, [metric] if metric else [], since, until)
+    return {**latest, "series": series}
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def latency(
+    source: Key, service: str, monitor: str, since: datetime, until: datetime
+) -> dict[str, Any]:
+    config, store = cockpit(source)
+    return views.latency(store, config, service, monitor, since, until)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def monitor_health(source: Key, service: str) -> dict[str, pd.DataFrame]:
+    config, store = cockpit(source)
+    return {
+        "health": views.monitor_health(store, config, service),
+        "failures": views.run_history(store, service, failures_only=True, limit=200),
+        "recent": views.run_history(store, service, limit=200),
+    }
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def alerts(source: Key, firing_only: bool) -> pd.DataFrame:
+    return views.alerts_table(cockpit(source)[1], firing_only=firing_only)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def silences(source: Key) -> pd.DataFrame:
+    return views.silences_table(cockpit(source)[1])
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def notifications(source: Key) -> dict[str, pd.DataFrame]:
+    store = cockpit(source)[1]
+    return {
+        "outbox": views.notification_log(store),
+        "attempts": views.delivery_attempts(store),
+    }
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def actions(source: Key) -> pd.DataFrame:
+    return views.actions_table(cockpit(source)[1])
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def incidents_list(source: Key) -> pd.DataFrame:
+    return views.incidents_table(cockpit(source)[1])
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def incident(source: Key, incident_id: int) -> dict[str, Any]:
+    return views.incident_view(cockpit(source)[1], incident_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def postmortem_markdown(source: Key, incident_id: int, version: int) -> str:
+    return views.postmortem_markdown(cockpit(source)[1], incident_id)

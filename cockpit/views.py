@@ -1,0 +1,1388 @@
+"""Read models for the cockpit's pages: the store and the config in, DataFrames and dicts out.
+
+Pages (``app/app_pages``) only lay these out; every query and every reshaping happens here, so
+tests call the same functions the screen shows. The overview is a handful of queries whatever
+the number of SLOs (the latest evaluation of every SLO in one query, by a correlated "newest
+row" subquery per configured SLO; likewise the latest run of every monitor), never one query
+per SLO per metric.
+
+Times shown on the service page are relative to the service's newest data, not the wall
+clock, so a backfilled scenario reads the same whenever it is opened.
+
+The one write here, :func:`trigger_action`, is the cockpit's manual retrain/rollback: it goes
+through the same outbox as the alert engine's actions and records who asked.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from cockpit import config as cfg
+from cockpit import incidents
+from cockpit.durations import format_duration
+from cockpit.errors import CockpitError
+from cockpit.queries import list_actions, list_alerts
+from cockpit.store import (
+    ActionRecord,
+    Alert,
+    DeliveryAttempt,
+    Incident,
+    MonitorRun,
+    Outbox,
+    Silence,
+    SliMeasurement,
+    SloEvaluation,
+    Store,
+    utcnow,
+)
+from slo.series import Condition
+
+EMPTY_STORE_HINT = (
+    "No monitoring data yet. Run `cockpit backfill {config} --from START --to now` to replay "
+    "history (START: when your logs begin, like 2026-10-01T00:00Z), or `cockpit serve {config}` "
+    "to start monitoring; the pages fill themselves as runs arrive."
+)
+STATUS_ORDER = {"exhausted": 0, "burning": 1, "healthy": 2, "no data": 3}
+OVERVIEW_WINDOWS = ("5m", "1h", "6h", "1d", "3d")
+DATA_QUALITY_CHECKS = ("missing", "type_error", "out_of_range", "unexpected")
+LATENCY_PERCENTILES = ("latency_p50", "latency_p95", "latency_p99")
+RANGES: dict[str, timedelta] = {
+    "last 24 hours": timedelta(days=1),
+    "last 3 days": timedelta(days=3),
+    "last 7 days": timedelta(days=7),
+    "last 30 days": timedelta(days=30),
+}
+MAX_POINTS = 1500  # a chart gets at most about this many points per series
+_PER_COLUMN = re.compile(r"^(?P<sli>[a-z_]+)\[(?P<column>.+)\]$")
+
+
+# --- small shared pieces ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SliSpec:
+    """What an SLO's SLI is and where its line is drawn."""
+
+    name: str  # the SLI shown: "good/total" for occurrences, the condition's SLI for timeslices
+    op: str
+    threshold: float
+    monitor: str
+    method: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.op} {self.threshold:g}"
+
+
+def sli_spec(slo: cfg.SLO) -> SliSpec:
+    """Occurrences: good/total of each run against the objective. Timeslices: the SLI named in
+    ``good`` against its threshold."""
+    if slo.good is None:
+        return SliSpec("good/total", ">=", slo.objective, slo.monitor, "occurrences")
+    condition = Condition.parse(slo.good)
+    return SliSpec(condition.sli, condition.op, condition.threshold, slo.monitor, "timeslices")
+
+
+def empty_store_hint(config_path: str | Path = "CONFIG") -> str:
+    """What a new install should do, naming its own config file."""
+    return EMPTY_STORE_HINT.format(config=config_path)
+
+
+def is_empty(store: Store) -> bool:
+    """A new install: no run and no SLO evaluation recorded yet."""
+    with store.engine.connect() as conn:
+        runs = conn.execute(sa.select(MonitorRun.__table__.c.id).limit(1)).first()
+        evaluations = conn.execute(sa.select(SloEvaluation.__table__.c.id).limit(1)).first()
+    return runs is None and evaluations is None
+
+
+def service_names(config: cfg.Config) -> list[str]:
+    return [s.name for s in config.services]
+
+
+def service_link(service: str) -> str:
+    """The service page's address, as the Slack messages write it (relative to the cockpit)."""
+    return f"/service?service={service}"
+
+
+def _finite(value: Any) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _json(text: str | None) -> Any:
+    return json.loads(text) if text else {}
+
+
+# --- overview --------------------------------------------------------------------------------
+
+OVERVIEW_COLUMNS = [
+    "service",
+    "slo",
+    "status",
+    "objective",
+    "sli",
+    "sli_name",
+    "budget_remaining",
+    *(f"burn_{w}" for w in OVERVIEW_WINDOWS),
+    "alert_severity",
+    "active_alerts",
+    "monitor",
+    "last_run_at",
+    "monitor_status",
+    "monitors_healthy",
+    "failing_monitors",
+    "evaluated_at",
+    "window",
+    "method",
+    "owner",
+    "link",
+]
+
+
+def slo_status(
+    error_budget_remaining: float | None,
+    alert_severity: str | None,
+    burn_rates: Mapping[str, float | None],
+    evaluated: bool = True,
+) -> str:
+    """exhausted: no budget left; burning: an alert tier is active or the 1h burn exceeds 1
+    (spending faster than the budget allows); healthy otherwise; no data before any evaluation
+    or while the SLO window holds no events (a budget of nothing is neither good nor bad)."""
+    if not evaluated:
+        return "no data"
+    if error_budget_remaining is not None and error_budget_remaining <= 0:
+        return "exhausted"
+    burn_1h = burn_rates.get("1h")
+    if alert_severity is not None or (burn_1h is not None and burn_1h > 1):
+        return "burning"
+    if error_budget_remaining is None:
+        return "no data"
+    return "healthy"
+
+
+def overview(store: Store, config: cfg.Config) -> pd.DataFrame:
+    """One row per configured SLO, what needs attention first (exhausted, burning, healthy,
+    then least budget left). Five or six queries in all, whatever the number of SLOs."""
+    services = service_names(config)
+    if not services:
+        return pd.DataFrame(columns=OVERVIEW_COLUMNS)
+    evaluations = _latest_evaluations(store, config)
+    runs = _latest_runs(store, _monitor_pairs(config))
+    usable = {key: run for key, run in runs.items() if run["status"] == "ok"}
+    stale = [key for key in runs if key not in usable]
+    if stale:  # a monitor whose latest run failed: its SLI is that of its newest ok run
+        usable.update(_latest_runs(store, stale, ok_only=True))
+    slis = _measurements_of_runs(
+        store,
+        [run["id"] for run in usable.values()],
+        {sli_spec(slo).name for s in config.services for slo in s.slos if slo.good is not None},
+    )
+    firing = _firing_counts(store, services)
+
+    rows = []
+    for service in config.services:
+        failing = sorted(
+            m.name
+            for m in service.monitors
+            if runs.get((service.name, m.name), {}).get("status") == "failed"
+        )
+        for slo in service.slos:
+            spec = sli_spec(slo)
+            evaluation = evaluations.get((service.name, slo.name))
+            burns = _json(evaluation["burn_rates"]) if evaluation else {}
+            remaining = evaluation["error_budget_remaining"] if evaluation else None
+            severity = evaluation["alert_severity"] if evaluation else None
+            last = runs.get((service.name, slo.monitor))
+            ok = usable.get((service.name, slo.monitor))
+            if ok is None:
+                sli = None
+            elif spec.method == "occurrences":
+                sli = ok["good"] / ok["total"] if ok["total"] else None
+            else:
+                sli = slis.get((ok["id"], spec.name))
+            status = slo_status(remaining, severity, burns, evaluation is not None)
+            rows.append(
+                {
+                    "service": service.name,
+                    "slo": slo.name,
+                    "status": status,
+                    "objective": slo.objective,
+                    "sli": _finite(sli),
+                    "sli_name": spec.label,
+                    "budget_remaining": _finite(remaining),
+                    **{f"burn_{w}": _finite(burns.get(w)) for w in OVERVIEW_WINDOWS},
+                    "alert_severity": severity,
+                    "active_alerts": firing.get((service.name, slo.name), 0)
+                    + firing.get((service.name, f"monitor:{slo.monitor}"), 0),
+                    "monitor": slo.monitor,
+                    "last_run_at": last["window_end"] if last else None,
+                    "monitor_status": last["status"] if last else "never run",
+                    "monitors_healthy": not failing,
+                    "failing_monitors": ", ".join(failing),
+                    "evaluated_at": evaluation["at"] if evaluation else None,
+                    "window": "calendar month"
+                    if slo.window == "calendar_month"
+                    else format_duration(slo.window),
+                    "method": slo.method,
+                    "owner": service.owner,
+                    "link": service_link(service.name),
+                }
+            )
+    frame = pd.DataFrame(rows, columns=OVERVIEW_COLUMNS)
+    frame["_rank"] = frame["status"].map(STATUS_ORDER)
+    frame = frame.sort_values(
+        ["_rank", "budget_remaining", "service", "slo"], na_position="last", kind="stable"
+    )
+    return frame.drop(columns="_rank").reset_index(drop=True)
+
+
+def overview_counts(frame: pd.DataFrame) -> dict[str, int]:
+    """How many SLOs are in each status, and how many alerts fire: the overview's headline."""
+    counts = {status: int((frame["status"] == status).sum()) for status in STATUS_ORDER}
+    counts["active_alerts"] = int(frame["active_alerts"].sum()) if len(frame) else 0
+    counts["slos"] = len(frame)
+    return counts
+
+
+def service_badges(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """One line per service, worst first: its worst status and a short summary."""
+    out = []
+    for service, rows in frame.groupby("service", sort=False):
+        statuses = rows["status"].tolist()
+        worst = min(statuses, key=STATUS_ORDER.__getitem__)
+        parts = [
+            f"{statuses.count(status)} {status}"
+            for status in STATUS_ORDER
+            if statuses.count(status) and status != "healthy"
+        ]
+        firing = int(rows["active_alerts"].sum())
+        summary = (", ".join(parts) or "all healthy") + f" of {len(statuses)} SLOs"
+        if firing:
+            summary += f"; {firing} alert{'s' if firing > 1 else ''} firing"
+        if not bool(rows["monitors_healthy"].iloc[0]):
+            summary += f"; failing monitors: {rows['failing_monitors'].iloc[0]}"
+        out.append({"service": service, "status": worst, "summary": summary})
+    return out
+
+
+def _keys(pairs: Sequence[tuple[str, str]], names: tuple[str, str]) -> sa.Subquery:
+    """The configured (service, slo) or (service, monitor) pairs as a small derived table."""
+    return sa.union_all(
+        *(sa.select(sa.literal(a).label(names[0]), sa.literal(b).label(names[1])) for a, b in pairs)
+    ).subquery("k")
+
+
+def _newest_ids(
+    table: sa.Table,
+    names: tuple[str, str],
+    pairs: Sequence[tuple[str, str]],
+    order: sa.Column,
+    *where: sa.ColumnElement[bool],
+) -> sa.Select:
+    """The id of the newest row (by ``order``) of each pair: one correlated subquery per pair,
+    each an index seek on (service, slo|monitor, time), so the cost does not grow with history
+    (a GROUP BY max() scans the whole index: ~200 ms at 50 services x 30 days)."""
+    keys = _keys(pairs, names)
+    newest = (
+        sa.select(table.c.id)
+        .where(table.c[names[0]] == keys.c[names[0]], table.c[names[1]] == keys.c[names[1]], *where)
+        .order_by(order.desc())  # (service, slo|monitor, time) is unique: no ties
+        .limit(1)
+        .correlate(keys)
+        .scalar_subquery()
+    )
+    return sa.select(newest).select_from(keys)
+
+
+def _latest_evaluations(store: Store, config: cfg.Config) -> dict[tuple[str, str], dict]:
+    pairs = [(s.name, slo.name) for s in config.services for slo in s.slos]
+    if not pairs:
+        return {}
+    table = SloEvaluation.__table__
+    query = sa.select(
+        table.c.service,
+        table.c.slo,
+        table.c.at,
+        table.c.error_budget_remaining,
+        table.c.burn_rates,
+        table.c.alert_severity,
+    ).where(table.c.id.in_(_newest_ids(table, ("service", "slo"), pairs, table.c.at)))
+    with store.engine.connect() as conn:
+        return {(r.service, r.slo): dict(r._mapping) for r in conn.execute(query)}
+
+
+def _latest_runs(
+    store: Store, pairs: Sequence[tuple[str, str]], *, ok_only: bool = False
+) -> dict[tuple[str, str], dict]:
+    """The newest run (or newest ok run) of each (service, monitor)."""
+    if not pairs:
+        return {}
+    table = MonitorRun.__table__
+    where = [table.c.status == "ok"] if ok_only else []
+    ids = _newest_ids(table, ("service", "monitor"), pairs, table.c.window_end, *where)
+    query = sa.select(
+        table.c.id,
+        table.c.service,
+        table.c.monitor,
+        table.c.window_end,
+        table.c.status,
+        table.c.good,
+        table.c.total,
+        table.c.error,
+    ).where(table.c.id.in_(ids))
+    with store.engine.connect() as conn:
+        return {(r.service, r.monitor): dict(r._mapping) for r in conn.execute(query)}
+
+
+def _monitor_pairs(config: cfg.Config, service: str | None = None) -> list[tuple[str, str]]:
+    return [
+        (s.name, m.name)
+        for s in config.services
+        if service is None or s.name == service
+        for m in s.monitors
+    ]
+
+
+def _measurements_of_runs(
+    store: Store, run_ids: Sequence[int], names: Iterable[str]
+) -> dict[tuple[int, str], float | None]:
+    names = sorted(set(names))
+    if not run_ids or not names:
+        return {}
+    table = SliMeasurement.__table__
+    query = sa.select(table.c.run_id, table.c.name, table.c.value).where(
+        table.c.run_id.in_(list(run_ids)) & table.c.name.in_(names)
+    )
+    with store.engine.connect() as conn:
+        return {(r.run_id, r.name): r.value for r in conn.execute(query)}
+
+
+def _firing_counts(store: Store, services: Sequence[str]) -> dict[tuple[str, str], int]:
+    table = Alert.__table__
+    query = (
+        sa.select(table.c.service, table.c.slo, sa.func.count())
+        .where((table.c.state == "firing") & table.c.service.in_(services))
+        .group_by(table.c.service, table.c.slo)
+    )
+    with store.engine.connect() as conn:
+        return {(s, slo): int(n) for s, slo, n in conn.execute(query)}
+
+
+def open_incidents(store: Store) -> pd.DataFrame:
+    """Incidents not yet resolved, newest first (the overview links to them)."""
+    frame = incidents_table(store)
+    return frame[frame["status"].isin(incidents.OPEN_STATUSES)].reset_index(drop=True)
+
+
+# --- service page ----------------------------------------------------------------------------
+
+
+def data_end(store: Store, service: str) -> datetime | None:
+    """The newest window end of the service's runs: where the service page's charts end."""
+    table = MonitorRun.__table__
+    with store.engine.connect() as conn:
+        return conn.execute(
+            sa.select(sa.func.max(table.c.window_end)).where(table.c.service == service)
+        ).scalar()
+
+
+def time_range(store: Store, service: str, label: str) -> tuple[datetime, datetime] | None:
+    """``(since, until]`` for a range label of :data:`RANGES`, ending at the newest data."""
+    until = data_end(store, service)
+    if until is None:
+        return None
+    return until - RANGES[label], until
+
+
+def slos_of(config: cfg.Config, service: str) -> list[str]:
+    return [slo.name for slo in config.service(service).slos]
+
+
+def monitors_of(config: cfg.Config, service: str, kind: str | None = None) -> list[str]:
+    return [m.name for m in config.service(service).monitors if kind is None or m.kind == kind]
+
+
+def sli_series(
+    store: Store,
+    config: cfg.Config,
+    service: str,
+    slo: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> pd.DataFrame:
+    """``at, value, threshold`` of the SLO's SLI; long ranges are bucketed, keeping each
+    bucket's true ratio (occurrences) or its worst value (timeslices)."""
+    definition = slo_of(config, service, slo)
+    spec = sli_spec(definition)
+    columns = ["at", "value", "threshold"]
+    if spec.method == "occurrences":
+        table = MonitorRun.__table__
+        query = sa.select(table.c.window_end, table.c.good, table.c.total).where(
+            (table.c.service == service)
+            & (table.c.monitor == spec.monitor)
+            & (table.c.status == "ok")
+            & (table.c.total > 0)
+        )
+        query = _between(query, table.c.window_end, since, until).order_by(table.c.window_end)
+        with store.engine.connect() as conn:
+            raw = pd.DataFrame(conn.execute(query).all(), columns=["at", "good", "total"])
+        if raw.empty:
+            return pd.DataFrame(columns=columns)
+        raw = _bucketed_sum(raw, ["good", "total"])
+        frame = pd.DataFrame({"at": raw["at"], "value": raw["good"] / raw["total"]})
+    else:
+        rows = store.measurements(service, spec.monitor, [spec.name], since=since, until=until)
+        frame = pd.DataFrame([(t, v) for t, _m, _n, v in rows], columns=["at", "value"])
+        if frame.empty:
+            return pd.DataFrame(columns=columns)
+        worst = "max" if spec.op in ("<", "<=") else "min"
+        frame = _bucketed(frame, {"value": worst})
+    frame["threshold"] = spec.threshold
+    return frame[columns].reset_index(drop=True)
+
+
+def budget_series(
+    store: Store,
+    service: str,
+    slo: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> pd.DataFrame:
+    """The error budget's burn-down from the kept evaluations: ``at, budget_remaining,
+    burn_1h, burn_6h, burn_1d, alert_severity`` (the last evaluation of each bucket)."""
+    evaluations = store.slo_evaluations(service, slo, since=since, until=until)
+    columns = ["at", "budget_remaining", "burn_1h", "burn_6h", "burn_1d", "alert_severity"]
+    if not evaluations:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for e in evaluations:
+        burns = _json(e.burn_rates)
+        rows.append(
+            (
+                e.at,
+                _finite(e.error_budget_remaining),
+                _finite(burns.get("1h")),
+                _finite(burns.get("6h")),
+                _finite(burns.get("1d")),
+                e.alert_severity,
+            )
+        )
+    frame = pd.DataFrame(rows, columns=columns)
+    return _bucketed(frame, {c: "last" for c in columns[1:]})[columns]
+
+
+def drift_scores(
+    store: Store,
+    config: cfg.Config,
+    service: str,
+    monitor: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> pd.DataFrame:
+    """Long form ``at, column, score, severity`` of the measurements ``drift_score[<column>]``.
+
+    ``severity`` puts every method on one scale, 1 at the drift threshold and above 1 when
+    drifted: score / threshold for distances, threshold / score for p-value tests (method and
+    threshold of each column from its newest run). None when they are unknown."""
+    rows = store.measurements(service, monitor, since=since, until=until)
+    data = []
+    for at, _monitor, name, value in rows:
+        match = _PER_COLUMN.match(name)
+        if match and match["sli"] == "drift_score":
+            data.append((at, match["column"], _finite(value)))
+    frame = pd.DataFrame(data, columns=["at", "column", "score"])
+    latest = drift_latest(store, service, monitor).set_index("column")
+    frame["severity"] = [
+        _severity(
+            score, *(latest.loc[c, ["method", "threshold"]] if c in latest.index else (None, None))
+        )
+        for c, score in zip(frame["column"], frame["score"], strict=True)
+    ]
+    return frame
+
+
+def _severity(score: float | None, method: str | None, threshold: float | None) -> float | None:
+    """How far past its threshold a score is (1 = at the threshold), capped at 10."""
+    from monitors.drift import P_VALUE_METHODS
+
+    if score is None or method is None or not threshold:
+        return None
+    if method in P_VALUE_METHODS:
+        value = threshold / score if score > 0 else math.inf
+    else:
+        value = score / threshold
+    return min(value, 10.0)
+
+
+def drift_matrix(scores: pd.DataFrame) -> pd.DataFrame:
+    """The heatmap's matrix: one row per run, one column per feature."""
+    if scores.empty:
+        return pd.DataFrame()
+    return scores.pivot_table(index="at", columns="column", values="score", aggfunc="last")
+
+
+def drift_latest(store: Store, service: str, monitor: str) -> pd.DataFrame:
+    """Per column of the newest ok drift run: method, score, threshold, drifted."""
+    run = _latest_ok_run(store, service, monitor)
+    columns = ["column", "method", "score", "threshold", "drifted", "problem"]
+    if run is None:
+        return pd.DataFrame(columns=columns)
+    details = _json(run.details).get("columns") or {}
+    rows = [
+        (
+            name,
+            entry.get("method"),
+            entry.get("score"),
+            entry.get("threshold"),
+            bool(entry.get("drifted")),
+            entry.get("problem"),
+        )
+        for name, entry in details.items()
+    ]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values(["drifted", "column"], ascending=[False, True]).reset_index(drop=True)
+
+
+def drift_report(
+    store: Store, config: cfg.Config, service: str, monitor: str, *, look_back: int = 50
+) -> dict[str, Any] | None:
+    """The newest stored Evidently report of a drift monitor: ``{"at", "path", "html"}``, or
+    None when no recent run kept one (reports are optional) or its file is gone."""
+    for run in store.runs(service, monitor, limit=look_back):
+        path = _json(run.details).get("report_path")
+        if not path:
+            continue
+        file = Path(path)
+        if not file.is_absolute():
+            file = config.base_dir / file
+        if file.is_file():
+            return {"at": run.window_end, "path": str(file), "html": file.read_text("utf-8")}
+    return None
+
+
+def data_quality_shares(
+    store: Store,
+    config: cfg.Config,
+    service: str,
+    monitor: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> pd.DataFrame:
+    """Long form ``at, column, check, share`` of the per-column data-quality SLIs
+    (``missing_share[col]``, ``out_of_range_share[col]``...), each bucket's worst."""
+    definition = config.service(service).monitor(monitor)
+    columns = getattr(definition, "columns", None) or list(config.service(service).schema_)
+    names = [f"{check}_share[{c}]" for check in DATA_QUALITY_CHECKS for c in columns]
+    rows = store.measurements(service, monitor, names, since=since, until=until)
+    data = []
+    for at, _monitor, name, value in rows:
+        match = _PER_COLUMN.match(name)
+        if match:
+            data.append((at, match["column"], match["sli"].removesuffix("_share"), _finite(value)))
+    frame = pd.DataFrame(data, columns=["at", "column", "check", "share"])
+    if frame.empty:
+        return frame
+    parts = [
+        _bucketed(group[["at", "share"]], {"share": "max"}).assign(column=c, check=k)
+        for (c, k), group in frame.groupby(["column", "check"], sort=True)
+    ]
+    return pd.concat(parts, ignore_index=True)[["at", "column", "check", "share"]]
+
+
+def data_quality_summary(shares: pd.DataFrame) -> pd.DataFrame:
+    """One row per column: each check's worst share over the range, and the latest."""
+    if shares.empty:
+        return pd.DataFrame()
+    worst = shares.pivot_table(index="column", columns="check", values="share", aggfunc="max")
+    latest_at = shares["at"].max()
+    latest = shares[shares["at"] == latest_at].pivot_table(
+        index="column", columns="check", values="share", aggfunc="last"
+    )
+    out = worst.add_prefix("worst ").join(latest.add_prefix("latest "))
+    order = [f"{kind} {c}" for c in DATA_QUALITY_CHECKS for kind in ("worst", "latest")]
+    out = out[[c for c in order if c in out.columns]]
+    return out.sort_values(out.columns[0], ascending=False) if len(out.columns) else out
+
+
+def prediction_quality(store: Store, config: cfg.Config, service: str, monitor: str) -> dict:
+    """The newest ok prediction-quality run: its metric, and its details broken down
+    ``by_model_version`` and ``by_slice`` as tables (empty when the run has none)."""
+    definition = config.service(service).monitor(monitor)
+    metric = getattr(definition, "metric", None)
+    run = _latest_ok_run(store, service, monitor)
+    out: dict[str, Any] = {
+        "metric": metric,
+        "at": None,
+        "value": None,
+        "by_model_version": pd.DataFrame(),
+        "by_slice": pd.DataFrame(),
+    }
+    if run is None:
+        return out
+    details = _json(run.details)
+    value = None
+    if metric is not None:
+        values = _measurements_of_runs(store, [run.id or 0], [metric])
+        value = values.get((run.id or 0, metric))
+    out.update(
+        at=run.window_end,
+        value=_finite(value),
+        by_model_version=_breakdown(details.get("by_model_version"), "model_version"),
+        by_slice=_breakdown(details.get("by_slice"), "slice"),
+    )
+    return out
+
+
+def metric_series(
+    store: Store,
+    service: str,
+    monitor: str,
+    names: Sequence[str],
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> pd.DataFrame:
+    """Long form ``at, name, value`` of some SLIs of one monitor (bucketed means)."""
+    rows = store.measurements(service, monitor, list(names), since=since, until=until)
+    frame = pd.DataFrame(
+        [(t, n, _finite(v)) for t, _m, n, v in rows], columns=["at", "name", "value"]
+    )
+    if frame.empty:
+        return frame
+    parts = [
+        _bucketed(group[["at", "value"]], {"value": "mean"}).assign(name=name)
+        for name, group in frame.groupby("name", sort=True)
+    ]
+    return pd.concat(parts, ignore_index=True)[["at", "name", "value"]]
+
+
+def latency(
+    store: Store,
+    config: cfg.Config,
+    service: str,
+    monitor: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> dict[str, Any]:
+    """``{"series": at, percentile, ms; "threshold_ms"}`` of a latency monitor."""
+    series = metric_series(store, service, monitor, LATENCY_PERCENTILES, since, until)
+    series = series.rename(columns={"name": "percentile", "value": "ms"})
+    definition = config.service(service).monitor(monitor)
+    return {"series": series, "threshold_ms": getattr(definition, "threshold_ms", None)}
+
+
+def monitor_health(store: Store, config: cfg.Config, service: str) -> pd.DataFrame:
+    """One row per monitor: kind, schedule, newest run and its status, runs by outcome, the
+    newest error."""
+    counts: dict[tuple[str, str], int] = {}
+    for s, monitor, status, n in store.run_counts():
+        if s == service:
+            counts[(monitor, status)] = n
+    latest = _latest_runs(store, _monitor_pairs(config, service))
+    errors = _latest_errors(store, service)
+    rows = []
+    for m in config.service(service).monitors:
+        run = latest.get((service, m.name))
+        rows.append(
+            {
+                "monitor": m.name,
+                "kind": m.kind,
+                "every": format_duration(m.every) if m.every else m.cron,
+                "last_run_at": run["window_end"] if run else None,
+                "last_status": run["status"] if run else "never run",
+                "ok": counts.get((m.name, "ok"), 0),
+                "no_data": counts.get((m.name, "no_data"), 0),
+                "failed": counts.get((m.name, "failed"), 0),
+                "last_error": errors.get(m.name),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def run_history(
+    store: Store, service: str, *, failures_only: bool = False, limit: int = 300
+) -> pd.DataFrame:
+    """The service's runs, newest first: monitor, window, status, duration, and the error (or,
+    for a window without data, the monitor's reason)."""
+    table = MonitorRun.__table__
+    query = sa.select(
+        table.c.monitor,
+        table.c.kind,
+        table.c.window_start,
+        table.c.window_end,
+        table.c.status,
+        table.c.duration_s,
+        table.c.error,
+        table.c.details,
+    ).where(table.c.service == service)
+    if failures_only:
+        query = query.where(table.c.status != "ok")
+    query = query.order_by(table.c.window_end.desc(), table.c.id.desc()).limit(limit)
+    columns = ["monitor", "kind", "window_start", "window_end", "status", "duration_s", "error"]
+    with store.engine.connect() as conn:
+        rows = [
+            (
+                *row[:6],
+                row.error or (_json(row.details).get("reason") if row.status != "ok" else None),
+            )
+            for row in conn.execute(query)
+        ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _latest_errors(store: Store, service: str) -> dict[str, str]:
+    table = MonitorRun.__table__
+    newest = (
+        sa.select(table.c.monitor, sa.func.max(table.c.window_end).label("end"))
+        .where((table.c.service == service) & (table.c.status == "failed"))
+        .group_by(table.c.monitor)
+        .subquery()
+    )
+    query = sa.select(table.c.monitor, table.c.error).join(
+        newest,
+        (table.c.service == service)
+        & (table.c.monitor == newest.c.monitor)
+        & (table.c.window_end == newest.c.end),
+    )
+    with store.engine.connect() as conn:
+        return {m: e for m, e in conn.execute(query) if e}
+
+
+def _latest_ok_run(store: Store, service: str, monitor: str) -> MonitorRun | None:
+    query = (
+        sa.select(MonitorRun)
+        .where(
+            (MonitorRun.service == service)
+            & (MonitorRun.monitor == monitor)
+            & (MonitorRun.status == "ok")
+        )
+        .order_by(MonitorRun.window_end.desc())
+        .limit(1)
+    )
+    with store.engine.connect() as conn:
+        row = conn.execute(query).first()
+    return MonitorRun.model_validate(row._mapping) if row else None
+
+
+def _breakdown(value: Any, key: str) -> pd.DataFrame:
+    """``{name: {metric: value}}`` (or ``{column: {value: {metric: value}}}``, or a list of
+    records) as one row per name with its scalar fields."""
+    if not value:
+        return pd.DataFrame()
+    rows: list[dict[str, Any]] = []
+    if isinstance(value, list):
+        rows = [dict(item) for item in value if isinstance(item, Mapping)]
+    elif isinstance(value, Mapping):
+        for name, entry in value.items():
+            if (
+                isinstance(entry, Mapping)
+                and entry
+                and all(isinstance(v, Mapping) for v in entry.values())
+            ):
+                rows += [{key: f"{name}={inner}", **_scalars(v)} for inner, v in entry.items()]
+            elif isinstance(entry, Mapping):
+                rows.append({key: str(name), **_scalars(entry)})
+            else:
+                rows.append({key: str(name), "value": entry})
+    return pd.DataFrame(rows)
+
+
+def _scalars(entry: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in entry.items() if not isinstance(v, Mapping | list)}
+
+
+def service_caption(service: cfg.Service) -> str:
+    """The service's description and owner, as one line."""
+    parts = [service.description, f"owner: {service.owner}" if service.owner else None]
+    return " · ".join(p for p in parts if p)
+
+
+def service_rows(frame: pd.DataFrame, service: str) -> pd.DataFrame:
+    """The overview's rows of one service."""
+    return frame[frame["service"] == service].reset_index(drop=True)
+
+
+def slo_of(config: cfg.Config, service: str, slo: str) -> cfg.SLO:
+    try:
+        return next(s for s in config.service(service).slos if s.name == slo)
+    except StopIteration:
+        raise CockpitError(f"no SLO {slo!r} in service {service!r}") from None
+
+
+def _between(
+    query: sa.Select, column: Any, since: datetime | None, until: datetime | None
+) -> sa.Select:
+    if since is not None:
+        query = query.where(column > since)
+    if until is not None:
+        query = query.where(column <= until)
+    return query
+
+
+def _bucket(frame: pd.DataFrame) -> str | None:
+    """The coarsest grain needed to keep a series under :data:`MAX_POINTS`."""
+    if len(frame) <= MAX_POINTS:
+        return None
+    span = frame["at"].max() - frame["at"].min()
+    for grain, delta in (("15min", 900), ("1h", 3600), ("6h", 21600), ("1D", 86400)):
+        if span.total_seconds() / delta <= MAX_POINTS:
+            return grain
+    return "1D"
+
+
+def _bucketed(frame: pd.DataFrame, how: Mapping[str, str]) -> pd.DataFrame:
+    grain = _bucket(frame)
+    if grain is None:
+        return frame.reset_index(drop=True)
+    keys = frame["at"].dt.floor(grain)
+    out = frame.drop(columns="at").groupby(keys).agg(dict(how)).reset_index()
+    return out
+
+
+def _bucketed_sum(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    return _bucketed(frame, dict.fromkeys(columns, "sum"))
+
+
+# --- alerts, notifications, actions ------------------------------------------------------------
+
+
+def alerts_table(store: Store, *, firing_only: bool = True, limit: int = 200) -> pd.DataFrame:
+    """Alerts newest first, with their evidence as one line of text."""
+    rows = list_alerts(store, firing_only=firing_only, limit=limit)
+    columns = [
+        "id",
+        "service",
+        "slo",
+        "severity",
+        "state",
+        "started_at",
+        "resolved_at",
+        "burn_rate",
+        "long_window",
+        "short_window",
+        "windows",
+        "budget_remaining",
+        "acked_by",
+        "silenced",
+        "notifications",
+        "evidence",
+        "link",
+    ]
+    for row in rows:
+        row["evidence"] = "; ".join(row["evidence"])
+        row["windows"] = (
+            f"{row['long_window']}/{row['short_window']}" if row["long_window"] else None
+        )
+        row["link"] = service_link(row["service"])
+        for key in ("started_at", "resolved_at"):
+            row[key] = pd.Timestamp(row[key]) if row[key] else None
+    return pd.DataFrame(rows, columns=columns)
+
+
+def silences_table(store: Store, now: datetime | None = None) -> pd.DataFrame:
+    """Silences that have not ended yet."""
+    now = now or utcnow()
+    query = sa.select(Silence).where(Silence.ends_at > now).order_by(Silence.ends_at)
+    with store.engine.connect() as conn:
+        rows = [Silence.model_validate(r._mapping) for r in conn.execute(query)]
+    columns = ["id", "service", "slo", "severity", "starts_at", "ends_at", "reason", "created_by"]
+    return pd.DataFrame(
+        [
+            (
+                s.id,
+                s.service or "any",
+                s.slo or "any",
+                s.severity or "any",
+                s.starts_at,
+                s.ends_at,
+                s.reason,
+                s.created_by,
+            )
+            for s in rows
+        ],
+        columns=columns,
+    )
+
+
+def delivery_state(status: str, attempts: int) -> str:
+    """What the notification log says: queued, sending, retrying, delivered or failed."""
+    if status == "pending":
+        return "retrying" if attempts else "queued"
+    return status
+
+
+def notification_log(store: Store, *, limit: int = 200) -> pd.DataFrame:
+    """The outbox, newest first: every Slack message and webhook call with its state."""
+    table = Outbox.__table__
+    query = (
+        sa.select(
+            table.c.id,
+            table.c.kind,
+            table.c.target,
+            table.c.status,
+            table.c.attempts,
+            table.c.created_at,
+            table.c.next_attempt_at,
+            table.c.delivered_at,
+            table.c.last_error,
+            table.c.alert_id,
+            table.c.action_id,
+            table.c.idempotency_key,
+        )
+        .order_by(table.c.created_at.desc(), table.c.id.desc())
+        .limit(limit)
+    )
+    columns = [
+        "id",
+        "kind",
+        "target",
+        "status",
+        "attempts",
+        "created_at",
+        "next_attempt_at",
+        "delivered_at",
+        "last_error",
+        "alert_id",
+        "action_id",
+        "idempotency_key",
+    ]
+    with store.engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(query).all(), columns=columns)
+    frame.insert(
+        3,
+        "state",
+        [
+            delivery_state(s, int(a))
+            for s, a in zip(frame["status"], frame["attempts"], strict=True)
+        ],
+    )
+    return frame.drop(columns="status")
+
+
+def delivery_attempts(
+    store: Store, *, outbox_id: int | None = None, limit: int = 500
+) -> pd.DataFrame:
+    """Every delivery attempt, newest first: outcome, HTTP status, latency, error."""
+    table, outbox = DeliveryAttempt.__table__, Outbox.__table__
+    query = sa.select(
+        table.c.outbox_id,
+        outbox.c.kind,
+        outbox.c.target,
+        table.c.attempt,
+        table.c.at,
+        table.c.ok,
+        table.c.status_code,
+        table.c.latency_ms,
+        table.c.error,
+    ).join(outbox, outbox.c.id == table.c.outbox_id)
+    if outbox_id is not None:
+        query = query.where(table.c.outbox_id == outbox_id)
+    query = query.order_by(table.c.at.desc(), table.c.id.desc()).limit(limit)
+    columns = [
+        "outbox_id",
+        "kind",
+        "target",
+        "attempt",
+        "at",
+        "ok",
+        "status_code",
+        "latency_ms",
+        "error",
+    ]
+    with store.engine.connect() as conn:
+        return pd.DataFrame(conn.execute(query).all(), columns=columns)
+
+
+def actions_table(store: Store, *, limit: int = 200) -> pd.DataFrame:
+    """Retrain, rollback and custom actions, newest first, with their delivery attempts."""
+    rows = list_actions(store, limit=limit)
+    columns = [
+        "id",
+        "service",
+        "slo",
+        "action",
+        "webhook",
+        "status",
+        "attempts",
+        "delivery",
+        "outbox_id",
+        "last_error",
+        "reason",
+        "created_at",
+        "approved_by",
+        "verified_at",
+        "escalated_at",
+    ]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    table, outbox = ActionRecord.__table__, Outbox.__table__
+    query = (
+        sa.select(
+            table.c.id,
+            outbox.c.id.label("outbox_id"),
+            outbox.c.attempts,
+            outbox.c.status,
+            outbox.c.last_error,
+        )
+        .join(outbox, outbox.c.id == table.c.outbox_id)
+        .where(table.c.id.in_([r["id"] for r in rows]))
+    )
+    with store.engine.connect() as conn:
+        delivery = {r.id: r for r in conn.execute(query)}
+    out = []
+    for row in rows:
+        sent = delivery.get(row["id"])
+        out.append(
+            {
+                **row,
+                "attempts": int(sent.attempts) if sent else 0,
+                "delivery": delivery_state(sent.status, int(sent.attempts)) if sent else None,
+                "outbox_id": sent.outbox_id if sent else None,
+                "last_error": sent.last_error if sent else None,
+                "created_at": pd.Timestamp(row["created_at"]) if row["created_at"] else None,
+            }
+        )
+    return pd.DataFrame(out, columns=columns)
+
+
+def pending_approvals(store: Store) -> pd.DataFrame:
+    return pending_of(actions_table(store, limit=1000))
+
+
+def pending_of(actions: pd.DataFrame) -> pd.DataFrame:
+    """The actions of :func:`actions_table` that wait for an operator's approval."""
+    return actions[actions["status"] == "pending_approval"].reset_index(drop=True)
+
+
+def alert_choices(alerts: pd.DataFrame) -> dict[int, str]:
+    """``{alert id: label}`` for a picker of alerts."""
+    return {
+        int(a["id"]): f"#{a['id']} {a['service']} / {a['slo']} ({a['severity']}, since "
+        f"{a['started_at']:%Y-%m-%d %H:%M} UTC)"
+        + (f", acked by {a['acked_by']}" if a["acked_by"] else "")
+        for a in alerts.to_dict("records")
+    }
+
+
+def action_choices(actions: pd.DataFrame) -> dict[int, str]:
+    """``{action id: label}`` for a picker of actions."""
+    return {
+        int(a["id"]): f"#{a['id']} {a['action']} {a['service']} via {a['webhook']} (on {a['slo']})"
+        for a in actions.to_dict("records")
+    }
+
+
+def all_slo_names(config: cfg.Config) -> list[str]:
+    return sorted({slo.name for s in config.services for slo in s.slos})
+
+
+@dataclass(frozen=True)
+class ActionRule:
+    """One configured action rule, as the manual trigger offers it."""
+
+    service: str
+    index: int
+    do: str
+    webhook: str
+    slo: str
+    severity: str | None
+    dry_run: bool
+    cooldown: str | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.service}: {self.do} via {self.webhook} (rule {self.index}, on {self.slo})"
+
+
+def action_rules(config: cfg.Config, service: str | None = None) -> list[ActionRule]:
+    return [
+        ActionRule(
+            s.name,
+            i,
+            rule.do,
+            rule.webhook,
+            rule.on.slo,
+            rule.on.severity,
+            rule.dry_run,
+            format_duration(rule.cooldown) if rule.cooldown else None,
+        )
+        for s in config.services
+        if service is None or s.name == service
+        for i, rule in enumerate(s.actions)
+    ]
+
+
+def last_action(store: Store, service: str, rule_index: int) -> dict[str, Any] | None:
+    """The newest action of one rule (the confirmation shows it, against double triggers)."""
+    table = ActionRecord.__table__
+    query = (
+        sa.select(table.c.id, table.c.status, table.c.created_at, table.c.approved_by)
+        .where((table.c.service == service) & (table.c.rule == rule_index))
+        .order_by(table.c.created_at.desc(), table.c.id.desc())
+        .limit(1)
+    )
+    with store.engine.connect() as conn:
+        row = conn.execute(query).first()
+    return dict(row._mapping) if row else None
+
+
+def trigger_action(
+    config: cfg.Config,
+    store: Store,
+    service: str,
+    rule_index: int,
+    *,
+    actor: str,
+    reason: str,
+    at: datetime | None = None,
+) -> ActionRecord:
+    """An operator's manual retrain/rollback: an action record (approved by the operator) and
+    its webhook call in the outbox, in one transaction, audited. A dry-run rule records a dry
+    run and calls nothing."""
+    from cockpit.alerts import _queue_action, _short_key, audit
+
+    if not reason.strip():
+        raise CockpitError("a manual action needs a reason (why, and what you expect)")
+    try:
+        rule = config.service(service).actions[rule_index]
+    except (StopIteration, IndexError):
+        raise CockpitError(f"no action rule {rule_index} in service {service!r}") from None
+    now = at or utcnow()
+    status = "dry_run" if rule.dry_run else "queued"
+    note = f"manual, by {actor}: {reason.strip()}"
+    if rule.dry_run:
+        note += f" (dry run: would call webhook {rule.webhook!r})"
+    key = _short_key("act", f"manual-{service}-{rule_index}-{now.isoformat()}-{actor}")
+    table = ActionRecord.__table__
+    with store.engine.begin() as conn:
+        action_id = conn.execute(
+            sa.insert(table).values(
+                service=service,
+                slo=rule.on.slo,
+                severity="manual",
+                do=rule.do,
+                webhook=rule.webhook,
+                rule=rule_index,
+                alert_id=None,
+                status=status,
+                reason=note,
+                idempotency_key=key,
+                created_at=now,
+                approved_by=actor,
+                approved_at=now,
+                verify_by=now + rule.verify_within
+                if rule.verify_within and status == "queued"
+                else None,
+            )
+        ).inserted_primary_key[0]
+        if status == "queued":
+            _queue_action(conn, config, int(action_id), now)
+        audit(
+            conn,
+            actor,
+            "manual_action",
+            f"action:{action_id}",
+            {"service": service, "rule": rule_index, "do": rule.do, "reason": reason.strip()},
+            at=now,
+        )
+        row = conn.execute(sa.select(ActionRecord).where(table.c.id == action_id)).one()
+    return ActionRecord.model_validate(row._mapping)
+
+
+# --- incidents -------------------------------------------------------------------------------
+
+
+def incidents_table(store: Store, *, limit: int = 200) -> pd.DataFrame:
+    """Incidents newest first: id, service, title, severity, status, opened, alerts, SLOs."""
+    rows = incidents.list_incidents(store, limit=limit)
+    columns = ["id", "service", "title", "severity", "status", "opened_at", "alerts", "slos"]
+    return pd.DataFrame(
+        [
+            {
+                **{k: r[k] for k in ("id", "service", "title", "severity", "status")},
+                "opened_at": pd.Timestamp(r["opened_at"]),
+                "alerts": len(r["alerts"]),
+                "slos": ", ".join(sorted({a["slo"] for a in r["alerts"]})),
+            }
+            for r in rows
+        ],
+        columns=columns,
+    )
+
+
+def incident_as_of(store: Store, incident: Incident) -> datetime | None:
+    """The moment an open incident's duration and impact are counted to: its service's newest
+    data (the wall clock would make a replayed or stalled incident look weeks long)."""
+    if incident.resolved_at is not None:
+        return None
+    return data_end(store, incident.service)
+
+
+def incident_view(store: Store, incident_id: int, now: datetime | None = None) -> dict[str, Any]:
+    """Everything the incident page shows: the incident, its computed impact, timeline,
+    alerts and postmortem (the stored one over the computed draft), and its version."""
+    incident = incidents.get(store, incident_id)
+    now = now or incident_as_of(store, incident)
+    facts = incidents.impact(store, incident, now)
+    events = incidents.timeline(store, incident_id)
+    alerts = incidents.incident_alerts(store, incident_id)
+    return {
+        "incident": {
+            "id": incident.id,
+            "service": incident.service,
+            "title": incident.title,
+            "severity": incident.severity,
+            "status": incident.status,
+            "opened_at": incident.opened_at,
+            "mitigated_at": incident.mitigated_at,
+            "resolved_at": incident.resolved_at,
+            "closed_at": incident.closed_at,
+            "updated_by": incident.updated_by,
+            "updated_at": incident.updated_at,
+        },
+        "version": incident.version,
+        "impact": {
+            "duration": format_duration(facts.duration),
+            "time_to_detect": format_duration(facts.time_to_detect)
+            if facts.time_to_detect is not None
+            else None,
+            "burn_started_at": facts.burn_started_at,
+            "slos": pd.DataFrame(
+                [
+                    {
+                        "slo": i.slo,
+                        "budget_before": i.budget_before,
+                        "budget_after": i.budget_after,
+                        "burned": i.burned,
+                    }
+                    for i in facts.slos
+                ],
+                columns=["slo", "budget_before", "budget_after", "burned"],
+            ),
+        },
+        "timeline": pd.DataFrame(
+            [(e.at, e.kind, e.actor or "cockpit", e.text) for e in events],
+            columns=["at", "kind", "who", "what"],
+        ),
+        "alerts": pd.DataFrame(
+            [
+                (a.id, a.slo, a.severity, a.state, a.started_at, a.resolved_at, a.acked_by)
+                for a in alerts
+            ],
+            columns=["id", "slo", "severity", "state", "started_at", "resolved_at", "acked_by"],
+        ),
+        "postmortem": incidents.postmortem(store, incident, now),
+    }
+
+
+def postmortem_markdown(store: Store, incident_id: int) -> str:
+    """The Markdown export, counted to the same moment as :func:`incident_view`."""
+    incident = incidents.get(store, incident_id)
+    return incidents.export_markdown(store, incident_id, incident_as_of(store, incident))
+
+
+def action_items_frame(items: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Postmortem action items as the editor's table (``due`` as a date)."""
+    rows = []
+    for item in items:
+        row = {f: item.get(f) for f in incidents.ACTION_ITEM_FIELDS}
+        row["due"] = _as_date(row["due"])
+        rows.append(row)
+    return pd.DataFrame(rows, columns=list(incidents.ACTION_ITEM_FIELDS))
+
+
+def action_items_from_frame(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The editor's table back into action items; rows left blank are dropped."""
+    items = []
+    for record in frame.to_dict("records"):
+        item: dict[str, Any] = {}
+        for f in incidents.ACTION_ITEM_FIELDS:
+            value = record.get(f)
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                value = None
+            elif f == "due":
+                as_date = _as_date(value)
+                value = as_date.isoformat() if as_date else None
+            else:
+                value = str(value).strip() or None
+            item[f] = value
+        if any(v is not None for v in item.values()):
+            items.append(item)
+    return items
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+# The postmortem editor's sections (Google SRE book, "Example Postmortem"), in its order.
+POSTMORTEM_SECTIONS = (
+    ("summary", "Summary", "What happened, in two or three sentences."),
+    ("impact", "Impact", "Computed from the SLO evaluations: duration and error budget burned."),
+    ("root_causes", "Root causes", "Why it happened: the conditions, not a person."),
+    ("trigger", "Trigger", "What set it off (the alert's evidence is filled in)."),
+    ("detection", "Detection", "How and how fast it was noticed (time to detect is computed)."),
+    ("resolution", "Resolution", "What ended it: rollback, retrain, fix upstream."),
+)
+LESSONS_SECTIONS = (
+    ("lessons_went_well", "Lessons learned: went well", None),
+    ("lessons_went_wrong", "Lessons learned: went wrong", None),
+    ("lessons_got_lucky", "Lessons learned: got lucky", None),
+)
+ACTION_ITEM_KINDS = ("prevent", "mitigate", "detect", "process", "other")
+ACTION_ITEM_PRIORITIES = ("P0", "P1", "P2", "P3")
+ACTION_ITEM_STATUSES = ("todo", "in progress", "done", "won't do")
+
+
+def postmortem_keys(incident_id: int) -> list[str]:
+    """The editor's widget keys of one incident (dropped to reload the stored version)."""
+    fields = [f for f, _t, _h in (*POSTMORTEM_SECTIONS, *LESSONS_SECTIONS)]
+    return [f"pm_{incident_id}_{f}" for f in (*fields, "items")]
+
+
+def incident_choices(table: pd.DataFrame) -> dict[int, str]:
+    """``{incident id: label}`` for a picker of incidents."""
+    return {
+        int(r["id"]): f"#{r['id']} {r['title']} ({r['status'].replace('_', ' ')}, opened "
+        f"{r['opened_at']:%Y-%m-%d %H:%M} UTC)"
+        for r in table.to_dict("records")
+    }
+
+
+def as_id(value: Any) -> int | None:
+    """A query parameter as an id, or None."""
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def incident_times(incident: Mapping[str, Any]) -> str:
+    """ "opened ... · mitigated ... · resolved ... · closed ..." for the times that are set."""
+    parts = []
+    for key in ("opened_at", "mitigated_at", "resolved_at", "closed_at"):
+        value = incident.get(key)
+        if value is not None:
+            parts.append(f"{key.removesuffix('_at')} {value:%Y-%m-%d %H:%M} UTC")
+    return " · ".join(parts)

@@ -1,249 +1,443 @@
-"""Prediction quality against labels that arrive late, or a ratio of event columns (CTR).
+"""Prediction quality against labels that arrive late, or a ratio of two event columns (CTR).
 
-The runner left-joins the labels by key: a row whose label is missing is "unlabelled" and is
-reported as such, never counted as right or wrong. Classification metrics follow
-scikit-learn's definitions (tests pin them to it); regression likewise. Metrics are broken down
-by model version and by each slice column; the worst slice is named in ``details``.
+The runner left-joins the labels by key, so a row whose label is missing is *unlabelled*: it
+is reported (``unlabelled_share``), never counted as right or wrong. Rows whose prediction is
+NaN, infinite or not a number are left out and counted (``details["invalid_predictions"]``).
 
-Occurrence events: classification good = correct predictions among labelled rows; regression
-good = |error| <= tolerance (when given); CTR good = clicks, total = impressions.
+Metrics, computed with numpy and pinned to scikit-learn by the tests:
+
+- classification: ``accuracy``, ``precision``, ``recall``, ``f1``, ``roc_auc``, ``log_loss``.
+  Binary: the prediction is the positive class's probability, predicted positive when
+  ``prediction >= threshold``. Multiclass: the prediction is a class; precision, recall and
+  F1 are macro averages over the classes seen in labels or predictions, and ``roc_auc`` /
+  ``log_loss`` are ``None`` (they need per-class probabilities).
+- regression: ``mae``, ``rmse``, ``mape``, ``r2``.
+- ``ctr``: ``sum(numerator) / sum(denominator)``, e.g. clicks / impressions.
+
+An undefined metric is ``None``, never a made-up number: precision with no predicted
+positive, recall with no actual positive, ``roc_auc`` with a single class, ``r2`` on one row
+(scikit-learn's ``zero_division=np.nan`` conventions).
+
+Occurrence events (``good``/``total``): classification, good = correct predictions among the
+labelled rows; regression, good = ``|prediction - label| <= regression_tolerance`` (no events
+without a tolerance); CTR, good = ``sum(numerator)``, total = ``sum(denominator)``.
+
+Every metric is also broken down by model version (``<metric>[model_version=v2]``) and by each
+slice column (``<metric>[country=US]``); groups with fewer than ``min_slice_rows`` evaluated
+rows get no SLI. The worst slice (lowest value for higher-is-better metrics, highest for
+``log_loss``, ``mae``, ``rmse``, ``mape``) is named in ``details["worst_slice"]``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
 
 from monitors.base import MonitorResult, finite_or_none
 
-CLASSIFICATION = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss")
-REGRESSION = ("mae", "rmse", "mape", "r2")
-LOWER_IS_BETTER = {"log_loss", "mae", "rmse", "mape"}
-EPS = np.finfo(np.float64).eps  # scikit-learn's log_loss clips probabilities to [eps, 1 - eps]
+CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss")
+REGRESSION_METRICS = ("mae", "rmse", "mape", "r2")
+METRICS_OF_KIND: dict[str, tuple[str, ...]] = {
+    "binary_classification": CLASSIFICATION_METRICS,
+    "multiclass_classification": CLASSIFICATION_METRICS,
+    "regression": REGRESSION_METRICS,
+    "ctr": ("ctr",),
+}
+LOWER_IS_BETTER = frozenset({"log_loss", "mae", "rmse", "mape"})
+# scikit-learn clips probabilities to [eps, 1 - eps], eps of float64, in log_loss and uses it
+# as the floor of |y| in mean_absolute_percentage_error.
+EPS = float(np.finfo(np.float64).eps)
+MISSING = "(missing)"  # the group name of rows whose version or slice value is missing
+
+Metrics = dict[str, float | None]
 
 
 @dataclass(frozen=True)
 class PredictionQualitySpec:
+    """What to measure. ``kind`` is one of ``METRICS_OF_KIND``; ``metric`` one of its metrics."""
+
     metric: str
     kind: str  # binary_classification | multiclass_classification | regression | ctr
-    prediction: str | None
-    label: str | None
-    threshold: float = 0.5
+    prediction: str | None  # probability (binary), class (multiclass), value (regression)
+    label: str | None  # joined into the window by the runner; None for ctr
+    threshold: float = 0.5  # binary: predicted positive when prediction >= threshold
     positive_label: Any = 1
-    numerator: str | None = None
-    denominator: str | None = None
+    numerator: str | None = None  # ctr: events, e.g. "clicks"
+    denominator: str | None = None  # ctr: exposures, e.g. "impressions"
     version_column: str | None = "model_version"
     slices: tuple[str, ...] = ()
-    regression_tolerance: float | None = None
+    regression_tolerance: float | None = None  # regression good event: |error| <= tolerance
     min_slice_rows: int = 30
 
 
 def evaluate(window: pd.DataFrame, spec: PredictionQualitySpec) -> MonitorResult:
+    """The metrics of one window; ``no_data`` when it has no labelled, valid prediction.
+
+    Raises ValueError when the spec is inconsistent or a column it names is not in the window.
+    """
+    _check_spec(spec)
     if spec.kind == "ctr":
-        return _ctr(window, spec)
-    for column in (spec.prediction, spec.label, *spec.slices):
-        if column is not None and column not in window.columns:
-            raise ValueError(f"column {column!r} not in the current window")
+        return _evaluate_ctr(window, spec)
+    assert spec.prediction is not None and spec.label is not None  # _check_spec
+    _require_columns(window, [spec.prediction, spec.label, *spec.slices])
     rows = len(window)
     if rows == 0:
         return MonitorResult.no_data("no predictions in the window", rows=0)
-    prediction = (
-        pd.to_numeric(window[spec.prediction], errors="coerce")
-        if spec.kind != "multiclass_classification"
-        else window[spec.prediction]
-    )
-    valid = (
-        np.isfinite(prediction.to_numpy(dtype="float64", na_value=np.nan))
-        if spec.kind != "multiclass_classification"
-        else prediction.notna().to_numpy()
-    )
+
+    prediction = window[spec.prediction]
+    if spec.kind == "multiclass_classification":  # a class: any value but missing or infinite
+        valid = prediction.notna().to_numpy() & ~np.isinf(_numeric(prediction))
+    else:  # a probability or a value: a finite number
+        valid = np.isfinite(_numeric(prediction))
     labelled = window[spec.label].notna().to_numpy()
-    usable = valid & labelled
-    unlabelled_share = float((~labelled).mean())
-    if not usable.any():
-        return MonitorResult.no_data(
-            "no labelled predictions yet",
-            rows=rows,
-            unlabelled_share=unlabelled_share,
-            invalid_predictions=int((~valid).sum()),
-        )
-    frame = window.loc[usable]
-    metrics, good = _metrics(frame, spec)
-    slis: dict[str, float | None] = {name: finite_or_none(v) for name, v in metrics.items()}
-    slis.update(
-        rows=float(rows), labelled_share=1 - unlabelled_share, unlabelled_share=unlabelled_share
-    )
-    by_version = (
-        _breakdown(frame, spec, spec.version_column)
-        if spec.version_column and spec.version_column in frame.columns
-        else {}
-    )
-    for version, values in by_version.items():
-        slis[f"{spec.metric}[{spec.version_column}={version}]"] = finite_or_none(
-            values.get(spec.metric)
-        )
-    by_slice = {column: _breakdown(frame, spec, column) for column in spec.slices}
-    for column, groups in by_slice.items():
-        for value, values in groups.items():
-            slis[f"{spec.metric}[{column}={value}]"] = finite_or_none(values.get(spec.metric))
-    total = float(len(frame)) if good is not None else None
-    details = {
-        "metric": spec.metric,
-        "by_model_version": by_version,
-        "by_slice": by_slice,
-        "worst_slice": _worst(by_slice, spec.metric),
+    label_ok = labelled.copy()
+    if spec.kind == "regression":
+        label_ok &= np.isfinite(_numeric(window[spec.label]))
+    unlabelled_share = float(1.0 - labelled.mean())
+    counts = {
+        "rows": rows,
         "unlabelled_share": unlabelled_share,
         "invalid_predictions": int((~valid).sum()),
-        "labelled_rows": int(usable.sum()),
     }
+    if spec.kind == "regression":
+        counts["invalid_labels"] = int((labelled & ~label_ok).sum())
+    if not labelled.any():
+        return MonitorResult.no_data("no labelled predictions yet", **counts)
+    usable = valid & label_ok
+    if not usable.any():
+        return MonitorResult.no_data(
+            f"no labelled row has a valid prediction in {spec.prediction!r} "
+            "(NaN, infinite or not a number)",
+            **counts,
+        )
+
+    frame = window.loc[usable]
+    score = _scorer(frame, spec)
+    overall, good = score(np.arange(len(frame)))
+    slis: dict[str, float | None] = {spec.metric: overall[spec.metric]}
+    slis.update(overall)
+    slis.update(
+        rows=float(rows), labelled_share=1.0 - unlabelled_share, unlabelled_share=unlabelled_share
+    )
+    details: dict[str, Any] = {
+        "metric": spec.metric,
+        "kind": spec.kind,
+        **counts,
+        "labelled_rows": int(labelled.sum()),
+        "evaluated_rows": len(frame),
+    }
+    details.update(_breakdowns(frame, spec, slis, score))
+    total = float(len(frame)) if good is not None else None
     return MonitorResult(status="ok", slis=slis, good=good, total=total, details=details)
 
 
-def _metrics(
-    frame: pd.DataFrame, spec: PredictionQualitySpec
-) -> tuple[dict[str, float | None], float | None]:
-    y_true_raw = frame[spec.label]
-    if spec.kind == "regression":
-        y = pd.to_numeric(y_true_raw, errors="coerce").to_numpy(dtype="float64")
-        p = frame[spec.prediction].to_numpy(dtype="float64")
-        err = p - y
-        ss_res = float(np.sum(err**2))
-        ss_tot = float(np.sum((y - y.mean()) ** 2))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            # sklearn mean_absolute_percentage_error: |y - p| / max(|y|, eps)
-            mape = float(np.mean(np.abs(err) / np.maximum(np.abs(y), EPS)))
-        r2 = (
-            (1 - ss_res / ss_tot) if ss_tot > 0 else (1.0 if ss_res == 0 else 0.0)
-        )  # sklearn's conventions
-        metrics = {
-            "mae": float(np.mean(np.abs(err))),
-            "rmse": float(np.sqrt(np.mean(err**2))),
-            "mape": mape,
-            "r2": r2,
-        }
-        good = (
-            float(np.sum(np.abs(err) <= spec.regression_tolerance))
-            if spec.regression_tolerance is not None
-            else None
+# --- spec and columns ---------------------------------------------------------------------
+
+
+def _check_spec(spec: PredictionQualitySpec) -> None:
+    if spec.kind not in METRICS_OF_KIND:
+        raise ValueError(f"unknown kind {spec.kind!r}: one of {', '.join(METRICS_OF_KIND)}")
+    if spec.metric not in METRICS_OF_KIND[spec.kind]:
+        raise ValueError(
+            f"metric {spec.metric!r} is not a {spec.kind} metric: "
+            f"one of {', '.join(METRICS_OF_KIND[spec.kind])}"
         )
-        return metrics, good
+    if spec.kind == "multiclass_classification" and spec.metric in ("roc_auc", "log_loss"):
+        raise ValueError(
+            f"metric {spec.metric!r} needs per-class probabilities; a multiclass prediction "
+            "column holds one class per row (use accuracy, precision, recall or f1)"
+        )
+    if spec.kind == "ctr":
+        if spec.numerator is None or spec.denominator is None:
+            raise ValueError("metric 'ctr' needs numerator (e.g. clicks) and denominator")
+    elif spec.prediction is None or spec.label is None:
+        raise ValueError(f"a {spec.kind} monitor needs a prediction column and a label column")
+
+
+def _require_columns(window: pd.DataFrame, columns: Iterable[str | None]) -> None:
+    for column in columns:
+        if column is not None and column not in window.columns:
+            raise ValueError(
+                f"column {column!r} is not in the window (columns: {', '.join(map(str, window.columns))})"
+            )
+
+
+def _numeric(series: pd.Series) -> np.ndarray:
+    """float64 values; anything that is not a number becomes NaN."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype(object)
+    return pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
+# --- metrics ------------------------------------------------------------------------------
+
+
+def _scorer(
+    frame: pd.DataFrame, spec: PredictionQualitySpec
+) -> Callable[[np.ndarray], tuple[Metrics, float | None]]:
+    """Arrays prepared once for the evaluated rows; the returned function scores any subset
+    of them (given as row positions) and returns ``(metrics, good events)``."""
+    assert spec.prediction is not None and spec.label is not None
+    if spec.kind == "regression":
+        y, p = _numeric(frame[spec.label]), _numeric(frame[spec.prediction])
+        return lambda idx: _regression_metrics(y[idx], p[idx], spec.regression_tolerance)
     if spec.kind == "multiclass_classification":
-        y = y_true_raw.astype(str).to_numpy()
-        p = frame[spec.prediction].astype(str).to_numpy()
-        correct = y == p
-        return {"accuracy": float(correct.mean())}, float(correct.sum())
-    y = (y_true_raw.to_numpy() == spec.positive_label) | (
-        y_true_raw.astype(str).to_numpy() == str(spec.positive_label)
-    )
-    score = frame[spec.prediction].to_numpy(dtype="float64")
-    predicted = score >= spec.threshold
+        y_cls, p_cls = _classes(frame[spec.label], frame[spec.prediction])
+        return lambda idx: _multiclass_metrics(y_cls[idx], p_cls[idx])
+    positive = _is_positive(frame[spec.label], spec.positive_label)
+    score = _numeric(frame[spec.prediction])
+    return lambda idx: _binary_metrics(positive[idx], score[idx], spec.threshold)
+
+
+def _is_positive(labels: pd.Series, positive_label: Any) -> np.ndarray:
+    """``label == positive_label``, numerically when both are numbers (``1.0`` after a
+    left join equals ``1``), else as text."""
+    try:
+        target = float(positive_label)
+    except (TypeError, ValueError):
+        target = None
+    if target is not None:
+        numbers = _numeric(labels)
+        if not np.isnan(numbers).any():
+            return numbers == target
+    return labels.astype(str).to_numpy() == str(positive_label)
+
+
+def _classes(labels: pd.Series, predictions: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Comparable class values: numbers when both columns are numeric (labels read back as
+    floats after a left join), text otherwise."""
+    y, p = _numeric(labels), _numeric(predictions)
+    if not (np.isnan(y).any() or np.isnan(p).any()):
+        return y, p
+    return labels.astype(str).to_numpy(), predictions.astype(str).to_numpy()
+
+
+def _binary_metrics(
+    y: np.ndarray, score: np.ndarray, threshold: float
+) -> tuple[Metrics, float | None]:
+    """scikit-learn's binary metrics, ``zero_division=np.nan``:
+
+    precision = TP / (TP + FP), recall = TP / (TP + FN), F1 = 2 TP / (2 TP + FP + FN),
+    log_loss = -mean(log(clip(p_true, eps, 1 - eps))) with p_true = p if positive else 1 - p.
+    """
+    predicted = score >= threshold
     tp = float(np.sum(predicted & y))
     fp = float(np.sum(predicted & ~y))
     fn = float(np.sum(~predicted & y))
     correct = predicted == y
-    precision = (
-        tp / (tp + fp) if tp + fp else 0.0
-    )  # sklearn's zero_division default warns and gives 0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    clipped = np.clip(score, EPS, 1 - EPS)
-    log_loss = float(-np.mean(np.where(y, np.log(clipped), np.log(1 - clipped))))
-    metrics = {
+    p_true = np.clip(np.where(y, score, 1.0 - score), EPS, 1.0 - EPS)
+    metrics: Metrics = {
         "accuracy": float(correct.mean()),
-        "precision": precision,
-        "recall": recall,
-        "f1": f1,
+        "precision": tp / (tp + fp) if tp + fp else None,
+        "recall": tp / (tp + fn) if tp + fn else None,
+        "f1": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else None,
         "roc_auc": _roc_auc(y, score),
-        "log_loss": log_loss,
+        "log_loss": finite_or_none(-np.mean(np.log(p_true))),
     }
     return metrics, float(correct.sum())
 
 
 def _roc_auc(y: np.ndarray, score: np.ndarray) -> float | None:
-    """Mann-Whitney U / (n_pos * n_neg), ties counted half: equal to sklearn's roc_auc_score."""
-    n_pos, n_neg = int(y.sum()), int((~y).sum())
+    """Area under the ROC curve as the Mann-Whitney statistic, ties counted half:
+    ``AUC = (sum of positive ranks - n_pos (n_pos + 1) / 2) / (n_pos n_neg)``. None for one class."""
+    n_pos = int(y.sum())
+    n_neg = len(y) - n_pos
     if n_pos == 0 or n_neg == 0:
         return None
-    ranks = pd.Series(score).rank(method="average").to_numpy()
+    ranks = rankdata(score, method="average")
     return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
-def _breakdown(
-    frame: pd.DataFrame, spec: PredictionQualitySpec, column: str
-) -> dict[str, dict[str, Any]]:
-    out = {}
-    for value, group in frame.groupby(column, dropna=False, sort=True, observed=True):
-        if len(group) < spec.min_slice_rows and column != spec.version_column:
-            continue
-        metrics, _ = _metrics(group, spec)
-        out[str(value)] = {**{k: finite_or_none(v) for k, v in metrics.items()}, "rows": len(group)}
-    return out
+def _multiclass_metrics(y: np.ndarray, p: np.ndarray) -> tuple[Metrics, float | None]:
+    """Accuracy and macro precision, recall and F1 over the classes in ``y`` or ``p``
+    (scikit-learn ``average="macro", zero_division=np.nan``: an undefined per-class value is
+    left out of the mean). Per class c: precision = TP_c / predicted_c, recall = TP_c / true_c,
+    F1 = 2 TP_c / (predicted_c + true_c)."""
+    classes, codes = np.unique(np.concatenate([y, p]), return_inverse=True)
+    k, n = len(classes), len(y)
+    y_code, p_code = codes[:n], codes[n:]
+    correct = y_code == p_code
+    tp = np.bincount(y_code[correct], minlength=k).astype(float)
+    true = np.bincount(y_code, minlength=k).astype(float)
+    predicted = np.bincount(p_code, minlength=k).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.where(predicted > 0, tp / predicted, np.nan)
+        recall = np.where(true > 0, tp / true, np.nan)
+        f1 = 2 * tp / (predicted + true)  # > 0: every class is a label or a prediction
+    metrics: Metrics = {
+        "accuracy": float(correct.mean()),
+        "precision": _nanmean(precision),
+        "recall": _nanmean(recall),
+        "f1": _nanmean(f1),
+        "roc_auc": None,
+        "log_loss": None,
+    }
+    return metrics, float(correct.sum())
+
+
+def _nanmean(values: np.ndarray) -> float | None:
+    kept = values[~np.isnan(values)]
+    return float(kept.mean()) if len(kept) else None
+
+
+def _regression_metrics(
+    y: np.ndarray, p: np.ndarray, tolerance: float | None
+) -> tuple[Metrics, float | None]:
+    """MAE = mean|p - y|, RMSE = sqrt(mean (p - y)^2), MAPE = mean(|p - y| / max(|y|, eps))
+    (a fraction, as scikit-learn), R^2 = 1 - SS_res / SS_tot (1 when both are 0, 0 when only
+    SS_tot is; None on fewer than two rows)."""
+    error = p - y
+    ss_res = float(np.sum(error**2))
+    ss_tot = float(np.sum((y - y.mean()) ** 2))
+    if len(y) < 2:
+        r2: float | None = None
+    elif ss_tot > 0:
+        r2 = 1.0 - ss_res / ss_tot
+    else:
+        r2 = 1.0 if ss_res == 0 else 0.0
+    metrics: Metrics = {
+        "mae": float(np.mean(np.abs(error))),
+        "rmse": float(np.sqrt(np.mean(error**2))),
+        "mape": finite_or_none(np.mean(np.abs(error) / np.maximum(np.abs(y), EPS))),
+        "r2": r2,
+    }
+    good = float(np.sum(np.abs(error) <= tolerance)) if tolerance is not None else None
+    return metrics, good
+
+
+# --- breakdowns ---------------------------------------------------------------------------
+
+
+def _groups(keys: pd.Series) -> Iterator[tuple[str, np.ndarray]]:
+    """``(name, row positions)`` per distinct value, sorted; missing values are ``MISSING``."""
+    try:
+        codes, uniques = pd.factorize(keys, sort=True)
+    except TypeError:  # values that do not sort together, like 1 and "a"
+        codes, uniques = pd.factorize(keys.map(str, na_action="ignore"), sort=True)
+    names = [str(u) for u in uniques]
+    order = np.argsort(codes, kind="stable")
+    bounds = np.cumsum(np.bincount(codes + 1, minlength=len(names) + 1))
+    if bounds[0] > 0:
+        yield MISSING, order[: bounds[0]]
+    for i, name in enumerate(names):
+        yield name, order[bounds[i] : bounds[i + 1]]
+
+
+def _breakdowns(
+    frame: pd.DataFrame,
+    spec: PredictionQualitySpec,
+    slis: dict[str, float | None],
+    score: Callable[[np.ndarray], tuple[dict[str, Any], Any]],
+    rows_of: Callable[[np.ndarray], dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Per model version and per slice: details entries ``{metric: value, "rows": n}``, SLIs
+    ``<metric>[column=value]`` for groups of at least ``min_slice_rows`` rows, and the worst.
+
+    Every version is listed in details (a small canary still shows); slice groups below the
+    row minimum are left out and counted in ``skipped_slices``."""
+
+    def entry(idx: np.ndarray) -> dict[str, Any]:
+        metrics, _ = score(idx)
+        return {**metrics, "rows": len(idx), **(rows_of(idx) if rows_of else {})}
+
+    by_version: dict[str, dict[str, Any]] = {}
+    version = spec.version_column
+    if version is not None and version in frame.columns:
+        for name, idx in _groups(frame[version]):
+            by_version[name] = entry(idx)
+            if len(idx) >= spec.min_slice_rows:
+                slis[f"{spec.metric}[{version}={name}]"] = by_version[name][spec.metric]
+    by_slice: dict[str, dict[str, dict[str, Any]]] = {}
+    skipped: dict[str, int] = {}
+    for column in spec.slices:
+        for name, idx in _groups(frame[column]):
+            if len(idx) < spec.min_slice_rows:
+                skipped[column] = skipped.get(column, 0) + 1
+                continue
+            values = by_slice.setdefault(column, {})[name] = entry(idx)
+            slis[f"{spec.metric}[{column}={name}]"] = values[spec.metric]
+    # The worst version among those with enough rows; none when there is nothing to compare.
+    comparable = {k: v for k, v in by_version.items() if v["rows"] >= spec.min_slice_rows}
+    worst_version = (
+        _worst({version or "": comparable}, spec.metric) if len(comparable) > 1 else None
+    )
+    return {
+        "by_model_version": by_version,
+        "by_slice": by_slice,
+        "worst_slice": _worst(by_slice, spec.metric),
+        "worst_model_version": worst_version,
+        "skipped_slices": skipped,
+    }
 
 
 def _worst(by_slice: dict[str, dict[str, dict[str, Any]]], metric: str) -> dict[str, Any] | None:
-    candidates = [
-        (values[metric], column, value, values["rows"])
-        for column, groups in by_slice.items()
-        for value, values in groups.items()
-        if values.get(metric) is not None
-    ]
-    if not candidates:
-        return None
-    pick = max if metric in LOWER_IS_BETTER else min
-    score, column, value, rows = pick(candidates, key=lambda c: c[0])
-    return {
-        "column": column,
-        "value": value,
-        "slice": f"{column}={value}",
-        "metric": metric,
-        "metric_value": score,
-        "rows": rows,
-    }
+    """The group with the lowest ``metric`` (highest for lower-is-better metrics); the first
+    in column order and sorted value on ties. None when no group has a value."""
+    worst: dict[str, Any] | None = None
+    lower_is_better = metric in LOWER_IS_BETTER
+    for column, groups in by_slice.items():
+        for name, values in groups.items():
+            value = values.get(metric)
+            if value is None:
+                continue
+            if worst is not None and not (
+                value > worst["metric_value"] if lower_is_better else value < worst["metric_value"]
+            ):
+                continue
+            worst = {
+                "column": column,
+                "value": name,
+                "slice": f"{column}={name}",
+                "metric": metric,
+                "metric_value": value,
+                "rows": values["rows"],
+            }
+    return worst
 
 
-def _ctr(window: pd.DataFrame, spec: PredictionQualitySpec) -> MonitorResult:
-    for column in (spec.numerator, spec.denominator, *spec.slices):
-        if column is not None and column not in window.columns:
-            raise ValueError(f"column {column!r} not in the current window")
-    if len(window) == 0:
+# --- click-through rate -------------------------------------------------------------------
+
+
+def _evaluate_ctr(window: pd.DataFrame, spec: PredictionQualitySpec) -> MonitorResult:
+    """``ctr = sum(numerator) / sum(denominator)``; rows with a missing, infinite or negative
+    count, or more events than exposures, are left out and counted in ``invalid_rows``."""
+    assert spec.numerator is not None and spec.denominator is not None  # _check_spec
+    _require_columns(window, [spec.numerator, spec.denominator, *spec.slices])
+    rows = len(window)
+    if rows == 0:
         return MonitorResult.no_data("no events in the window", rows=0)
-    num = pd.to_numeric(window[spec.numerator], errors="coerce").fillna(0).to_numpy(dtype="float64")
-    den = (
-        pd.to_numeric(window[spec.denominator], errors="coerce").fillna(0).to_numpy(dtype="float64")
-    )
-    clicks, shown = float(num.sum()), float(den.sum())
-    if shown <= 0:
-        return MonitorResult.no_data(f"no {spec.denominator} in the window", rows=len(window))
-    slis: dict[str, float | None] = {"ctr": clicks / shown, "rows": float(len(window))}
+    num, den = _numeric(window[spec.numerator]), _numeric(window[spec.denominator])
+    with np.errstate(invalid="ignore"):
+        valid = np.isfinite(num) & np.isfinite(den) & (num >= 0) & (num <= den)
+    invalid_rows = int((~valid).sum())
+    frame, num, den = window.loc[valid], num[valid], den[valid]
+    events, exposures = float(num.sum()), float(den.sum())
+    if exposures <= 0:
+        return MonitorResult.no_data(
+            f"no {spec.denominator} in the window", rows=rows, invalid_rows=invalid_rows
+        )
 
-    def groups(column: str) -> dict[str, dict[str, Any]]:
-        out = {}
-        frame = pd.DataFrame({"key": window[column].astype(str).to_numpy(), "num": num, "den": den})
-        for key, part in frame.groupby("key", sort=True):
-            total = float(part["den"].sum())
-            if total > 0 and (column == spec.version_column or total >= spec.min_slice_rows):
-                out[str(key)] = {"ctr": float(part["num"].sum()) / total, "rows": int(total)}
-        return out
+    def score(idx: np.ndarray) -> tuple[Metrics, None]:
+        shown = float(den[idx].sum())
+        return {"ctr": float(num[idx].sum()) / shown if shown > 0 else None}, None
 
-    by_version = (
-        groups(spec.version_column)
-        if spec.version_column and spec.version_column in window.columns
-        else {}
-    )
-    by_slice = {column: groups(column) for column in spec.slices}
-    for version, values in by_version.items():
-        slis[f"ctr[{spec.version_column}={version}]"] = values["ctr"]
-    for column, values_by in by_slice.items():
-        for value, values in values_by.items():
-            slis[f"ctr[{column}={value}]"] = values["ctr"]
-    details = {
+    def sums(idx: np.ndarray) -> dict[str, Any]:
+        return {"numerator": float(num[idx].sum()), "denominator": float(den[idx].sum())}
+
+    slis: dict[str, float | None] = {"ctr": events / exposures, "rows": float(rows)}
+    details: dict[str, Any] = {
         "metric": "ctr",
-        "by_model_version": by_version,
-        "by_slice": by_slice,
-        "worst_slice": _worst(by_slice, "ctr"),
-        "unlabelled_share": 0.0,
+        "kind": "ctr",
+        "rows": rows,
+        "invalid_rows": invalid_rows,
+        "numerator": events,
+        "denominator": exposures,
+        "unlabelled_share": None,  # no labels: events are in the log itself
     }
-    return MonitorResult(status="ok", slis=slis, good=clicks, total=shown, details=details)
+    details.update(_breakdowns(frame, spec, slis, score, rows_of=sums))
+    return MonitorResult(status="ok", slis=slis, good=events, total=exposures, details=details)

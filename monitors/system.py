@@ -1,14 +1,34 @@
-"""System SLIs from the prediction log, and the parsing half of Prometheus queries.
+"""System SLIs from the prediction log, and the pure half of Prometheus queries.
 
-From the log: latency percentiles (numpy's linear interpolation, as ``numpy.percentile``),
-good events = requests faster than ``threshold_ms`` that did not fail (a request without a
-recorded latency is not counted fast), error rate, throughput and freshness (the age of the
-newest row at the window's end).
+From the log, over the window ``[window_start, window_end)``:
+
+- ``latency_p50``, ``latency_p95``, ``latency_p99``: ``numpy.percentile`` with linear
+  interpolation (pandas' ``quantile`` default) over the rows that have a latency;
+- ``error_rate`` = failed / rows, when an error column is configured (True = failed);
+- ``throughput_rps`` = rows / window seconds;
+- ``freshness_s`` = window_end - newest timestamp, in seconds (the age of the newest row);
+- ``good_share`` = good / total for the occurrence metrics below.
+
+Occurrence events (``good``/``total``, total = every request in the window):
+
+- ``latency`` with ``threshold_ms``: good = a request faster than the threshold, strictly
+  (``latency_ms < threshold_ms``, "under 300 ms"), that did not fail. A request with no
+  recorded latency (missing, NaN, infinite) is not known to be fast, so it is bad; it is
+  counted in ``details["missing_latency"]``.
+- ``error_rate``: good = a request that did not fail. A missing error flag counts as "did
+  not fail" (logs usually leave it empty on success) and is counted in
+  ``details["missing_error_flag"]``.
+- ``throughput`` and ``freshness`` have no events: use them with timeslice SLOs.
+
+Prometheus (the HTTP call lives in ``cockpit.prometheus_source``): ``prometheus_window_query``
+puts the window into PromQL, ``prometheus_result_value`` reads ``/api/v1/query``'s answer.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,100 +38,229 @@ import pandas as pd
 
 from monitors.base import MonitorResult, finite_or_none
 
+METRICS = ("latency", "error_rate", "throughput", "freshness")
+PERCENTILES = (50, 95, 99)
+
 
 @dataclass(frozen=True)
 class SystemSpec:
+    """What to measure; ``metric`` is one of ``METRICS``."""
+
     metric: str  # latency | error_rate | throughput | freshness
     latency_column: str | None = "latency_ms"
     threshold_ms: float | None = None
-    error_column: str | None = None
+    error_column: str | None = None  # bool, True = failed request
     timestamp: str = "ts"
 
 
 def evaluate(
     window: pd.DataFrame, spec: SystemSpec, *, window_start: datetime, window_end: datetime
 ) -> MonitorResult:
-    for column in (spec.latency_column if spec.metric == "latency" else None, spec.error_column):
-        if column is not None and column not in window.columns:
-            raise ValueError(f"column {column!r} not in the current window")
+    """The system SLIs of one window of the log; ``no_data`` when it has no rows.
+
+    Raises ValueError when the spec is inconsistent, a column it needs is not in the window,
+    or the error column is not boolean.
+    """
+    window_s = (window_end - window_start).total_seconds()
+    _check_spec(spec, window_s)
+    needed = [spec.error_column]
+    if spec.metric == "latency":
+        needed.append(spec.latency_column)
+    if spec.metric == "freshness":
+        needed.append(spec.timestamp)
+    _require_columns(window, needed)
     rows = len(window)
-    seconds = max((window_end - window_start).total_seconds(), 1e-9)
     if rows == 0:
-        return MonitorResult.no_data("no requests in the window", rows=0)
+        # Nothing since window_start: the newest row, if any, is at least window_s old.
+        return MonitorResult.no_data(
+            "no requests in the window", rows=0, freshness_s=None, freshness_at_least_s=window_s
+        )
+
+    slis: dict[str, float | None] = {"rows": float(rows), "throughput_rps": rows / window_s}
+    details: dict[str, Any] = {"rows": rows, "window_s": window_s}
+
     failed = np.zeros(rows, dtype=bool)
-    if spec.error_column:
-        failed = window[spec.error_column].fillna(False).astype(bool).to_numpy()
-    slis: dict[str, float | None] = {
-        "rows": float(rows),
-        "throughput_rps": rows / seconds,
-        "error_rate": float(failed.mean()),
-    }
-    details: dict[str, Any] = {"rows": rows, "failed": int(failed.sum())}
+    if spec.error_column is not None:
+        failed, missing_flag = _failed(window[spec.error_column], spec.error_column)
+        slis["error_rate"] = float(failed.mean())
+        details.update(
+            failed=int(failed.sum()), missing_error_flag=missing_flag, error_rate=slis["error_rate"]
+        )
+    else:
+        slis["error_rate"] = None
+
+    slis["freshness_s"] = None
     if spec.timestamp in window.columns:
         newest = pd.to_datetime(window[spec.timestamp], utc=True).max()
-        slis["freshness_s"] = max(0.0, (pd.Timestamp(window_end) - newest).total_seconds())
-    good = float(rows - failed.sum())
-    if spec.metric == "latency" and spec.latency_column:
-        latency = pd.to_numeric(window[spec.latency_column], errors="coerce").to_numpy(
-            dtype="float64"
-        )
+        if not pd.isna(newest):
+            # Not clamped: a negative age means rows stamped after window_end reached the window.
+            slis["freshness_s"] = (_utc(window_end) - newest).total_seconds()
+            details["newest"] = newest.isoformat()
+
+    latency: np.ndarray | None = None
+    if spec.latency_column is not None and spec.latency_column in window.columns:
+        latency = _latency(window[spec.latency_column])
         known = np.isfinite(latency)
         details["missing_latency"] = int((~known).sum())
-        if known.any():
-            p50, p95, p99 = np.percentile(latency[known], [50, 95, 99])
-            slis.update(latency_p50=float(p50), latency_p95=float(p95), latency_p99=float(p99))
-            details.update(latency_p50=float(p50), latency_p95=float(p95), latency_p99=float(p99))
-        if spec.threshold_ms is not None:
-            fast = known & (latency < spec.threshold_ms) & ~failed
-            good = float(fast.sum())
-            slis["good_share"] = good / rows
-            details["bad_requests"] = int(rows - good)
+        values = (
+            np.percentile(latency[known], PERCENTILES) if known.any() else [None] * len(PERCENTILES)
+        )
+        for q, value in zip(PERCENTILES, values, strict=True):
+            slis[f"latency_p{q}"] = details[f"latency_p{q}"] = finite_or_none(value)
+
+    good: float | None = None
+    if spec.metric == "latency" and spec.threshold_ms is not None:
+        assert latency is not None  # the column is required for this metric
+        with np.errstate(invalid="ignore"):
+            fast = np.isfinite(latency) & (latency < spec.threshold_ms)
+        good = float(np.sum(fast & ~failed))
+        details.update(
+            threshold_ms=spec.threshold_ms,
+            slow=int(np.sum(np.isfinite(latency) & ~fast)),
+            bad_requests=rows - int(good),
+        )
     elif spec.metric == "error_rate":
+        good = float(rows - failed.sum())
+        details["bad_requests"] = int(failed.sum())
+    if good is not None:
         slis["good_share"] = good / rows
-    details["error_rate"] = slis["error_rate"]
-    has_events = spec.metric in ("latency", "error_rate") and (
-        spec.metric != "latency" or spec.threshold_ms is not None
-    )
     return MonitorResult(
         status="ok",
-        slis={k: finite_or_none(v) for k, v in slis.items()},
-        good=good if has_events else None,
-        total=float(rows) if has_events else None,
+        slis=slis,
+        good=good,
+        total=float(rows) if good is not None else None,
         details=details,
     )
 
 
+def _check_spec(spec: SystemSpec, window_s: float) -> None:
+    if spec.metric not in METRICS:
+        raise ValueError(f"unknown system metric {spec.metric!r}: one of {', '.join(METRICS)}")
+    if spec.metric == "latency" and spec.latency_column is None:
+        raise ValueError("metric 'latency' needs a latency column")
+    if spec.metric == "error_rate" and spec.error_column is None:
+        raise ValueError("metric 'error_rate' needs error_column (a bool column, True = failed)")
+    if spec.threshold_ms is not None and not spec.threshold_ms > 0:
+        raise ValueError(f"threshold_ms must be positive, got {spec.threshold_ms!r}")
+    if not window_s > 0:
+        raise ValueError(f"window_end must be after window_start (window of {window_s!r} s)")
+
+
+def _require_columns(window: pd.DataFrame, columns: Iterable[str | None]) -> None:
+    for column in columns:
+        if column is not None and column not in window.columns:
+            raise ValueError(
+                f"column {column!r} is not in the window (columns: {', '.join(map(str, window.columns))})"
+            )
+
+
+def _utc(moment: datetime) -> pd.Timestamp:
+    stamp = pd.Timestamp(moment)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def _latency(series: pd.Series) -> np.ndarray:
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype(object)
+    return pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _failed(series: pd.Series, column: str) -> tuple[np.ndarray, int]:
+    """``(failed, missing)`` from a boolean column (or 0/1 numbers); missing = not failed.
+
+    Text is refused rather than guessed: ``bool("False")`` is True."""
+    if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
+        flags = series.to_numpy(dtype="float64", na_value=np.nan)
+    else:
+        present = series.dropna()
+        if not present.map(lambda v: isinstance(v, bool | np.bool_)).all():
+            examples = sorted({repr(v) for v in present.head(1000)})[:3]
+            raise ValueError(
+                f"error column {column!r} must be boolean (True = failed request), "
+                f"got {series.dtype} values like {', '.join(examples)}"
+            )
+        flags = series.map(lambda v: np.nan if pd.isna(v) else float(v)).to_numpy(dtype="float64")
+    missing = np.isnan(flags)
+    return (flags != 0) & ~missing, int(missing.sum())
+
+
+# --- Prometheus ---------------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"\$(?:\{(?:window|__range)\}|(?:window|__range)\b)")
+_DURATION = re.compile(r"(?:\d+(?:ms|[smhdwy]))+")
+
+
 def prometheus_window_query(promql: str, window: str) -> str:
-    """``$window`` (or ``$__range``) in a query becomes the window's length, like ``1h``."""
-    return (
-        promql.replace("$__range", window).replace("${window}", window).replace("$window", window)
-    )
+    """The query with each ``$window``, ``${window}``, ``$__range`` or ``${__range}`` (Grafana's
+    spelling) replaced by the window's length, a Prometheus duration like ``1h`` or ``1h30m``:
+    ``rate(x[$window])`` -> ``rate(x[1h])``. A query without a placeholder is returned as is."""
+    if not _DURATION.fullmatch(window):
+        raise ValueError(
+            f"window must be a Prometheus duration like '5m' or '1h30m', got {window!r}"
+        )
+    return _PLACEHOLDER.sub(window, promql)
 
 
 def prometheus_result_value(api_json: dict[str, Any]) -> float | None:
-    """The single value of an instant query's answer (``/api/v1/query``); None for no sample
-    or NaN. Errors, several series and non-numbers raise ValueError with what was wrong."""
-    if api_json.get("status") != "success":
+    """The one value of an instant query's answer (``GET /api/v1/query``).
+
+    ``{"status": "success", "data": {"resultType": "vector", "result": [{"metric": {...},
+    "value": [<unix time>, "<number>"]}]}}`` gives the number; ``resultType: "scalar"`` with
+    ``"result": [<unix time>, "<number>"]`` too. An empty vector (no sample: no traffic, or
+    a series that does not exist) and ``NaN`` / ``±Inf`` (like 0/0 in a ratio) give None.
+    An error answer, several series, a range vector or a value that is not a number raise
+    ValueError saying which.
+    """
+    if not isinstance(api_json, dict):
         raise ValueError(
-            f"Prometheus answered {api_json.get('errorType', 'error')}: {api_json.get('error', api_json)}"
+            f"expected the JSON object of /api/v1/query, got {type(api_json).__name__}"
         )
-    data = api_json.get("data") or {}
+    status = api_json.get("status")
+    if status != "success":
+        raise ValueError(
+            f"Prometheus answered status {status!r}: "
+            f"{api_json.get('errorType', 'error')}: {api_json.get('error', '(no message)')}"
+        )
+    data = api_json.get("data")
+    if not isinstance(data, dict):
+        raise ValueError(f"the answer has no 'data' object: {api_json!r:.200}")
     kind, result = data.get("resultType"), data.get("result")
     if kind == "scalar":
         sample = result
     elif kind == "vector":
+        if not isinstance(result, list):
+            raise ValueError(f"a vector answer whose result is not a list: {result!r:.200}")
         if not result:
             return None
         if len(result) > 1:
-            labels = [r.get("metric", {}) for r in result[:3]]
+            labels = ", ".join(_labels(series) for series in result[:3])
             raise ValueError(
-                f"the query returned {len(result)} series (e.g. {labels}); aggregate it to one with sum() or similar"
+                f"the query returned {len(result)} series ({labels}{', ...' if len(result) > 3 else ''}); "
+                "aggregate them to one, e.g. with sum(...)"
             )
-        sample = result[0].get("value")
+        series = result[0]
+        if isinstance(series, dict) and "histogram" in series and "value" not in series:
+            raise ValueError(
+                "the sample is a native histogram, not a number; "
+                "wrap the query in histogram_quantile(...) or histogram_fraction(...)"
+            )
+        sample = series.get("value") if isinstance(series, dict) else None
+    elif kind == "matrix":
+        raise ValueError(
+            "the query returned a range vector (matrix); use a range inside a function, "
+            "like rate(x[$window]), so that the instant query returns one value"
+        )
     else:
-        raise ValueError(f"expected an instant vector or scalar, got resultType {kind!r}")
+        raise ValueError(f"expected resultType 'vector' or 'scalar', got {kind!r}")
+    if not (isinstance(sample, list | tuple) and len(sample) == 2):
+        raise ValueError(f'expected a sample [<time>, "<value>"], got {sample!r:.200}')
     try:
         value = float(sample[1])
-    except (TypeError, ValueError, IndexError):
-        raise ValueError(f"not a number in the answer: {sample!r}") from None
-    return None if math.isnan(value) else value
+    except (TypeError, ValueError):
+        raise ValueError(f"the sample's value is not a number: {sample[1]!r:.100}") from None
+    return value if math.isfinite(value) else None
+
+
+def _labels(series: Any) -> str:
+    metric = series.get("metric", {}) if isinstance(series, dict) else {}
+    return "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(metric.items())) + "}"

@@ -326,7 +326,9 @@ class DriftMonitor(MonitorBase):
     columns: list[str] | None = Field(default=None, description="default: every schema column")
     threshold: float | None = None
     report: DriftReport | bool = False
-    min_rows: int = Field(default=100, ge=1, description="fewer rows in the window: no_data")
+    min_rows: int = Field(
+        default=500, ge=1, description="fewer rows: no_data (a few hundred rows are mostly noise)"
+    )
 
 
 class PredictionQualityMonitor(MonitorBase):

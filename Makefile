@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser test lint format demo bench clean
+.PHONY: install test-deps test lint format demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,9 +15,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Debian's Chromium for the browser end-to-end test (skipped when already there)
-browser: $(STAMP)
+# Debian's Chromium (browser end-to-end test) and Prometheus (a real query API), when missing
+test-deps: $(STAMP)
 	sh scripts/install-browser.sh
+	sh scripts/install-prometheus.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -27,7 +28,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: lint browser
+test: lint test-deps
 	$(BIN)/pytest -q
 
 demo: $(STAMP)

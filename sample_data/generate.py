@@ -267,6 +267,8 @@ def _arrivals(
 
 
 def _request_ids(prefix: str, first_id: int, n: int) -> np.ndarray:
+    if n == 0:
+        return np.array([], dtype=object)
     numbers = np.arange(first_id, first_id + n).astype(str)
     return np.char.add(f"{prefix}-", np.char.zfill(numbers, ID_DIGITS)).astype(object)
 

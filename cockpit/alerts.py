@@ -453,31 +453,114 @@ def _fire_actions(
                 "dry_run",
                 "replayed history: recorded, not sent (backfill without --notify)",
             )
-        action_id = conn.execute(
-            sa.insert(table).values(
-                service=service.name,
-                slo=alert.slo,
-                severity=alert.severity,
-                do=rule.do,
-                webhook=rule.webhook,
-                rule=index,
-                alert_id=alert.id,
-                status=status,
-                reason=reason,
-                idempotency_key=key,
-                created_at=at,
-                verify_by=at + rule.verify_within
-                if rule.verify_within and status == "queued"
-                else None,
-            )
-        ).inserted_primary_key[0]
-        if status == "queued":
-            _queue_action(conn, config, action_id, at)
+        action_id = _insert_action(
+            conn,
+            config,
+            service.name,
+            index,
+            rule,
+            alert.slo,
+            alert.severity,
+            status,
+            reason,
+            key,
+            at,
+            alert_id=alert.id,
+        )
         note = f" ({reason})" if reason else ""
         text = f"{rule.do} via {rule.webhook}: {status.replace('_', ' ')}{note}"
         incidents.on_action(conn, int(action_id), at, text)
         created.append(int(action_id))
     return created
+
+
+def _insert_action(
+    conn: sa.Connection,
+    config: cfg.Config,
+    service: str,
+    index: int,
+    rule: cfg.Action,
+    slo: str,
+    severity: str,
+    status: str,
+    reason: str | None,
+    key: str,
+    at: datetime,
+    *,
+    alert_id: int | None = None,
+    approved_by: str | None = None,
+) -> int:
+    """The action's record and, when it is to be sent, its webhook call in the outbox."""
+    action_id = conn.execute(
+        sa.insert(ActionRecord.__table__).values(
+            service=service,
+            slo=slo,
+            severity=severity,
+            do=rule.do,
+            webhook=rule.webhook,
+            rule=index,
+            alert_id=alert_id,
+            status=status,
+            reason=reason,
+            idempotency_key=key,
+            created_at=at,
+            approved_by=approved_by,
+            approved_at=at if approved_by else None,
+            verify_by=at + rule.verify_within
+            if rule.verify_within and status == "queued"
+            else None,
+        )
+    ).inserted_primary_key[0]
+    if status == "queued":
+        _queue_action(conn, config, int(action_id), at)
+    return int(action_id)
+
+
+def trigger_manual_action(
+    config: cfg.Config,
+    store: Store,
+    service: str,
+    rule_index: int,
+    *,
+    actor: str,
+    reason: str,
+    at: datetime | None = None,
+) -> ActionRecord:
+    """An operator's manual retrain or rollback: the action (approved by the operator) and its
+    webhook call, in one transaction, audited. A dry-run rule records a dry run, calls nothing."""
+    from cockpit.store import utcnow
+
+    if not reason.strip():
+        raise CockpitError("a manual action needs a reason (why, and what you expect)")
+    try:
+        rule = config.service(service).actions[rule_index]
+    except (StopIteration, IndexError):
+        raise CockpitError(f"no action rule {rule_index} in service {service!r}") from None
+    now = at or utcnow()
+    status = "dry_run" if rule.dry_run else "queued"
+    note = f"manual, by {actor}: {reason.strip()}"
+    if rule.dry_run:
+        note += f" (dry run: would call webhook {rule.webhook!r})"
+    key = _short_key("act", f"manual-{service}-{rule_index}-{now.isoformat()}-{actor}")
+    with store.engine.begin() as conn:
+        action_id = _insert_action(
+            conn,
+            config,
+            service,
+            rule_index,
+            rule,
+            rule.on.slo,
+            "manual",
+            status,
+            note,
+            key,
+            now,
+            approved_by=actor,
+        )
+        details = {"service": service, "rule": rule_index, "do": rule.do, "reason": reason.strip()}
+        audit(conn, actor, "manual_action", f"action:{action_id}", details, at=now)
+        row = conn.execute(sa.select(ActionRecord).where(ActionRecord.id == action_id)).one()
+    return ActionRecord.model_validate(row._mapping)
 
 
 def _guard(

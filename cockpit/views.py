@@ -1148,57 +1148,12 @@ def trigger_action(
     reason: str,
     at: datetime | None = None,
 ) -> ActionRecord:
-    """An operator's manual retrain/rollback: an action record (approved by the operator) and
-    its webhook call in the outbox, in one transaction, audited. A dry-run rule records a dry
-    run and calls nothing."""
-    from cockpit.alerts import _queue_action, _short_key, audit
+    """An operator's manual retrain/rollback (the write lives in :mod:`cockpit.alerts`)."""
+    from cockpit.alerts import trigger_manual_action
 
-    if not reason.strip():
-        raise CockpitError("a manual action needs a reason (why, and what you expect)")
-    try:
-        rule = config.service(service).actions[rule_index]
-    except (StopIteration, IndexError):
-        raise CockpitError(f"no action rule {rule_index} in service {service!r}") from None
-    now = at or utcnow()
-    status = "dry_run" if rule.dry_run else "queued"
-    note = f"manual, by {actor}: {reason.strip()}"
-    if rule.dry_run:
-        note += f" (dry run: would call webhook {rule.webhook!r})"
-    key = _short_key("act", f"manual-{service}-{rule_index}-{now.isoformat()}-{actor}")
-    table = ActionRecord.__table__
-    with store.engine.begin() as conn:
-        action_id = conn.execute(
-            sa.insert(table).values(
-                service=service,
-                slo=rule.on.slo,
-                severity="manual",
-                do=rule.do,
-                webhook=rule.webhook,
-                rule=rule_index,
-                alert_id=None,
-                status=status,
-                reason=note,
-                idempotency_key=key,
-                created_at=now,
-                approved_by=actor,
-                approved_at=now,
-                verify_by=now + rule.verify_within
-                if rule.verify_within and status == "queued"
-                else None,
-            )
-        ).inserted_primary_key[0]
-        if status == "queued":
-            _queue_action(conn, config, int(action_id), now)
-        audit(
-            conn,
-            actor,
-            "manual_action",
-            f"action:{action_id}",
-            {"service": service, "rule": rule_index, "do": rule.do, "reason": reason.strip()},
-            at=now,
-        )
-        row = conn.execute(sa.select(ActionRecord).where(table.c.id == action_id)).one()
-    return ActionRecord.model_validate(row._mapping)
+    return trigger_manual_action(
+        config, store, service, rule_index, actor=actor, reason=reason, at=at
+    )
 
 
 # --- incidents -------------------------------------------------------------------------------

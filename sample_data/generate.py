@@ -461,10 +461,10 @@ def _write(frame: pd.DataFrame, path: Path) -> None:
 
 
 def _write_daily(frame: pd.DataFrame, column: str, folder: Path) -> None:
-    """One file per UTC day of ``column``, replacing the day files already in ``folder``."""
+    """One file per UTC day of ``column``, replacing the day (and tail) files in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob("day-*.parquet"):
-        stale.unlink()
+    for stale in [*folder.glob("day-*.parquet"), *folder.glob("tail-*.parquet")]:
+        stale.unlink()  # a demo's live tail included: a rerun never mixes old and new traffic
     for day, part in frame.groupby(frame[column].dt.floor("D"), sort=True):
         _write(part.reset_index(drop=True), folder / f"day-{day:%Y-%m-%d}.parquet")
 

@@ -58,16 +58,20 @@ def cockpit_link(config: cfg.Config, service: str, page: str = "service") -> str
 
 def latest_episodes(store: Store) -> dict[str, Alert]:
     """The newest episode of every fingerprint."""
+    with store.engine.connect() as conn:
+        return latest_episodes_in(conn)
+
+
+def latest_episodes_in(conn: sa.Connection) -> dict[str, Alert]:
+    """:func:`latest_episodes` inside an open transaction."""
     table = Alert.__table__
     newest = (
         sa.select(table.c.fingerprint, sa.func.max(table.c.id).label("id"))
         .group_by(table.c.fingerprint)
         .subquery()
     )
-    query = sa.select(Alert).join(newest, Alert.id == newest.c.id)
-    with store.engine.connect() as conn:
-        rows = [Alert.model_validate(row._mapping) for row in conn.execute(query)]
-    return {row.fingerprint: row for row in rows}
+    rows = conn.execute(sa.select(Alert).join(newest, Alert.id == newest.c.id))
+    return {r.fingerprint: r for r in (Alert.model_validate(x._mapping) for x in rows)}
 
 
 def active_silences(store: Store, at: datetime) -> list[Silence]:
@@ -199,17 +203,6 @@ def process(
         for row in touched
     ]
     return AlertOutcome(alerts, new_actions)
-
-
-def latest_episodes_in(conn: sa.Connection) -> dict[str, Alert]:
-    table = Alert.__table__
-    newest = (
-        sa.select(table.c.fingerprint, sa.func.max(table.c.id).label("id"))
-        .group_by(table.c.fingerprint)
-        .subquery()
-    )
-    rows = conn.execute(sa.select(Alert).join(newest, Alert.id == newest.c.id))
-    return {r.fingerprint: r for r in (Alert.model_validate(x._mapping) for x in rows)}
 
 
 def _apply(

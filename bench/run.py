@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import bench_backfill, bench_drift, bench_slo  # noqa: E402
+from bench import bench_backfill, bench_data_quality, bench_drift, bench_slo  # noqa: E402
 from bench.common import print_table, write_json  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +30,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     rows += bench_drift.run(200_000 if args.quick else 1_000_000, repeat=3, evidently_repeat=1)
+    rows += bench_data_quality.run(200_000 if args.quick else 1_000_000, repeat=3)
     rows += bench_slo.run(100 if args.quick else 1000, 28, repeat=3)
     rows += bench_backfill.run(7 if args.quick else 30, baseline_days=1 if args.quick else 2)
     print_table(rows)

@@ -72,8 +72,9 @@ def evaluate(
 
 @dataclass(frozen=True)
 class RowChecks:
-    """Every row's checks over a long frame, with cumulative sums, so that any run of rows
-    (a window of a time-sorted frame) is summarised in O(columns) without re-checking.
+    """Every row's checks over a long frame, as boolean masks (a byte a row and check), so that
+    any run of rows (a window of a time-sorted frame) is summarised by summing mask slices,
+    without checking a row twice.
 
     Duplicates are found over the whole frame: rows identical in every column, timestamp
     included, always fall in the same window.
@@ -81,11 +82,10 @@ class RowChecks:
 
     frame: pd.DataFrame
     spec: DataQualitySpec
-    counts: dict[tuple[str, str], np.ndarray]  # (column, check) -> cumulative count, len n + 1
-    bad_by_column: dict[str, np.ndarray]  # column -> cumulative bad rows
-    bad: np.ndarray  # cumulative bad rows
-    duplicates: np.ndarray  # cumulative duplicate rows
-    masks: dict[tuple[str, str], np.ndarray]  # for examples
+    masks: dict[tuple[str, str], np.ndarray]  # (column, check) -> rows failing it
+    bad_by_column: dict[str, np.ndarray]  # column -> rows bad because of it
+    bad: np.ndarray  # rows bad for any column
+    duplicates: np.ndarray  # rows identical to an earlier row
 
     @classmethod
     def of(cls, frame: pd.DataFrame, spec: DataQualitySpec) -> RowChecks:
@@ -94,7 +94,7 @@ class RowChecks:
                 raise ValueError(f"column {rule.name!r} not in the current window")
         n = len(frame)
         bad_row = np.zeros(n, dtype=bool)
-        counts, bad_by_column, masks = {}, {}, {}
+        bad_by_column, masks = {}, {}
         for rule in spec.columns:
             check = _check_column(frame[rule.name], rule)
             row_fails = check.type_error | check.out_of_range | check.unexpected
@@ -102,14 +102,11 @@ class RowChecks:
                 row_fails = row_fails | check.missing
             bad_row |= row_fails
             for name in CHECKS:
-                mask = getattr(check, name)
-                counts[(rule.name, name)] = _cum(mask)
-                if name != "missing":
-                    masks[(rule.name, name)] = mask
-            bad_by_column[rule.name] = _cum(row_fails)
+                masks[(rule.name, name)] = getattr(check, name)
+            bad_by_column[rule.name] = row_fails
         columns = list(spec.duplicate_columns) if spec.duplicate_columns else list(frame.columns)
         duplicated = _hashable(frame[columns]).duplicated().to_numpy() if n else np.zeros(0, bool)
-        return cls(frame, spec, counts, bad_by_column, _cum(bad_row), _cum(duplicated), masks)
+        return cls(frame, spec, masks, bad_by_column, bad_row, duplicated)
 
     def summarize(
         self, lo: int, hi: int, *, window_s: float, reference_rate_per_s: float | None = None
@@ -123,21 +120,20 @@ class RowChecks:
         columns: dict[str, dict[str, Any]] = {}
         for rule in self.spec.columns:
             found = {
-                name: int(self.counts[(rule.name, name)][hi] - self.counts[(rule.name, name)][lo])
-                for name in CHECKS
+                name: int(np.count_nonzero(self.masks[(rule.name, name)][lo:hi])) for name in CHECKS
             }
             for name, count in found.items():
                 totals[name] += count
                 slis[f"{name}_share[{rule.name}]"] = count / rows
-            bad = int(self.bad_by_column[rule.name][hi] - self.bad_by_column[rule.name][lo])
+            bad = int(np.count_nonzero(self.bad_by_column[rule.name][lo:hi]))
             columns[rule.name] = {
                 **found,
                 "bad_rows": bad,
                 "bad_share": bad / rows,
                 "examples": self._examples(rule.name, lo, hi) if bad else {},
             }
-        good = rows - int(self.bad[hi] - self.bad[lo])
-        duplicates = int(self.duplicates[hi] - self.duplicates[lo])
+        good = rows - int(np.count_nonzero(self.bad[lo:hi]))
+        duplicates = int(np.count_nonzero(self.duplicates[lo:hi]))
         cells = rows * max(len(self.spec.columns), 1)
         expected = reference_rate_per_s * window_s if reference_rate_per_s else None
         failing = sorted(
@@ -172,11 +168,6 @@ class RowChecks:
             if mask.any():
                 out[name] = _examples(raw, mask, self.spec.max_examples)
         return out
-
-
-def _cum(mask: np.ndarray) -> np.ndarray:
-    """Cumulative count with a leading 0: count over rows [i, j) = cum[j] - cum[i]."""
-    return np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
 
 
 def _check_column(raw: pd.Series, rule: ColumnRule) -> _ColumnCheck:

@@ -33,6 +33,7 @@ from sample_data.generate import generate  # noqa: E402
 
 def run(days: int = 30, baseline_days: int = 2) -> list[Row]:
     root = Path(tempfile.mkdtemp(prefix="bench-backfill-"))
+    previous_url = os.environ.get("COCKPIT_DATABASE_URL")
     try:
         summary = generate(root / "generated", days=days)
         shutil.copyfile(SAMPLE_CONFIG, root / "cockpit.yaml")
@@ -68,6 +69,10 @@ def run(days: int = 30, baseline_days: int = 2) -> list[Row]:
             )
         ]
     finally:
+        if previous_url is None:
+            os.environ.pop("COCKPIT_DATABASE_URL", None)
+        else:
+            os.environ["COCKPIT_DATABASE_URL"] = previous_url
         shutil.rmtree(root, ignore_errors=True)
 
 

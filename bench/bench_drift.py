@@ -1,20 +1,23 @@
 """Drift: monitors.drift against Evidently 0.7 ``ValueDrift``, per method, on the same data.
 
 Seeded data: a reference and a window of ``--rows`` rows each, 20 numerical columns (normal,
-lognormal, uniform, integer counts; half of them shifted in the window) and 5 categorical
-string columns (one with a category the reference never saw). For each method, ours is
-``evaluate`` (the reference fitted once beforehand, as the monitor runs; ``fit_reference`` is
-timed on its own row) and Evidently's is one ``Report`` of one ``ValueDrift`` per column over
-``Dataset``s declaring the column types, building the datasets included. ``ks`` and
-``wasserstein`` test the numerical columns, ``chisquare`` the categorical ones, ``psi`` and
-``jensenshannon`` all 25. The table gives medians of the repetitions, peak Python-allocated
-memory (tracemalloc, first run) and the largest difference between the two drift scores.
+lognormal, uniform, integer counts; half of them shifted in the window; every third with 1% of
+its values missing, so columns differ in how many values they test) and 5 categorical string
+columns (one with a category the reference never saw, one with missing values). For each
+method, ours is ``evaluate`` (the reference fitted once beforehand, as the monitor runs;
+``fit_reference`` is timed on its own row) and Evidently's is one ``Report`` of one
+``ValueDrift`` per column over ``Dataset``s declaring the column types, building the datasets
+included. ``ks`` and ``wasserstein`` test the numerical columns, ``chisquare`` the categorical
+ones, ``psi`` and ``jensenshannon`` all 25. The table gives medians of the repetitions, peak
+memory allocated during a call (tracemalloc, in a run of its own, not timed), the size of the
+window's tested columns (strings included) and the largest difference between the two scores.
 
-    .venv/bin/python bench/bench_drift.py [--rows N] [--repeat K] [--json out.json]
+    .venv/bin/python bench/bench_drift.py [--rows N] [--repeat K] [--evidently-repeat K]
+        [--evidently-memory] [--json out.json]
 
-Evidently is slow at a million rows (about a second per column): it runs ``--evidently-repeat``
-times (default: 1 from 500,000 rows up, else ``--repeat``), and its memory is traced only with
-``--evidently-memory`` (tracing slows pandas-heavy code, so that run is not the timed one).
+Evidently takes about a second per column at a million rows: ``--evidently-repeat`` defaults
+to 3 (``make bench`` uses 3, ``--quick`` 1), and its memory is traced only with
+``--evidently-memory`` (one more, slower run per method).
 """
 
 from __future__ import annotations
@@ -59,6 +62,8 @@ def make_frames(
                 data[name] = rng.uniform(0.0, 1.05 if moved else 1.0, rows)
             else:
                 data[name] = rng.poisson(12.0 if moved else 10.0, rows).astype("float64")
+            if i % 3 == 0:  # missing values: each column tests a different number of values
+                data[name][rng.random(rows) < 0.01] = np.nan
         for i, name in enumerate(CATEGORICAL):
             labels = np.array([f"{name}_{k}" for k in range(4 + i)], dtype=object)
             p = np.linspace(1.0, 2.0, labels.size)
@@ -67,6 +72,8 @@ def make_frames(
             values = rng.choice(labels, size=rows, p=p / p.sum())
             if shift and i == 4:
                 values[:: max(rows // 1000, 1)] = f"{name}_unseen"
+            if i == 1:
+                values[rng.random(rows) < 0.01] = None
             data[name] = values if categorical_dtype == "object" else pd.Categorical(values)
         return pd.DataFrame(data)
 
@@ -99,12 +106,11 @@ def run(
     categorical_dtype: str = "object",
 ) -> list[Row]:
     reference, current = make_frames(rows, categorical_dtype=categorical_dtype)
-    data_mb = (
-        current.memory_usage(index=False, deep=True).sum() / 2**20
-    )  # the window, strings included
     out: list[Row] = []
     for method in methods:
         columns = columns_for(method)
+        # the window's tested columns, strings included
+        data_mb = current[columns].memory_usage(index=False, deep=True).sum() / 2**20
         spec = DriftSpec(columns=tuple(columns), method=method, categorical=tuple(CATEGORICAL))
         fit = measure(lambda spec=spec: fit_reference(reference, spec), repeat=1)
         fitted = fit.result
@@ -128,7 +134,7 @@ def run(
         details = ours.result.details["columns"]
         diffs = [abs(details[c]["score"] - base.result[c].score) for c in columns]
         flags = sum(details[c]["drifted"] != base.result[c].drifted for c in columns)
-        note = f"evidently x{len(base.seconds)}"
+        note = f"ours x{len(ours.seconds)}, evidently x{len(base.seconds)}"
         if flags:
             note += f"; {flags} drifted flags differ"
         out.append(
@@ -141,6 +147,7 @@ def run(
                 base_mb,
                 max(diffs),
                 note,
+                data_mb,
             )
         )
         out.append(
@@ -152,7 +159,8 @@ def run(
                 fit.peak_mb,
                 None,
                 None,
-                f"window data {data_mb:.0f} MB",
+                "the reference, once per version",
+                float(reference[columns].memory_usage(index=False, deep=True).sum() / 2**20),
             )
         )
     return out
@@ -173,7 +181,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
-    evidently_repeat = args.evidently_repeat or (1 if args.rows >= 500_000 else args.repeat)
+    evidently_repeat = args.evidently_repeat or 3
     methods = tuple(m.strip() for m in args.methods.split(",") if m.strip())
     started = time.perf_counter()
     rows = run(

@@ -29,20 +29,28 @@ class Measurement:
 
 
 def measure(fn: Callable[[], Any], *, repeat: int = 3, trace_memory: bool = True) -> Measurement:
-    """Median wall time of ``repeat`` calls; peak Python-allocated memory of the first call."""
-    seconds = []
+    """Median wall time of ``repeat`` calls, and the peak memory allocated during one more.
+
+    The memory run comes first and is not timed: tracemalloc slows allocation-heavy code (pandas
+    far more than numpy), so a traced run in the median would favour the side allocating less.
+    It counts what Python and numpy allocate during the call, not what was allocated before.
+    """
     peak_mb = float("nan")
-    result = None
-    for i in range(repeat):
+    if trace_memory:
         gc.collect()
-        if trace_memory and i == 0:
-            tracemalloc.start()
+        tracemalloc.start()
+        try:
+            fn()
+            peak_mb = tracemalloc.get_traced_memory()[1] / 2**20
+        finally:
+            tracemalloc.stop()
+    seconds = []
+    result = None
+    for _ in range(repeat):
+        gc.collect()
         start = time.perf_counter()
         result = fn()
         seconds.append(time.perf_counter() - start)
-        if trace_memory and i == 0:
-            peak_mb = tracemalloc.get_traced_memory()[1] / 2**20
-            tracemalloc.stop()
     return Measurement(seconds, peak_mb, result)
 
 
@@ -56,6 +64,7 @@ class Row:
     baseline_peak_mb: float | None = None
     max_abs_diff: float | None = None
     note: str = ""
+    data_mb: float | None = None  # the input the case reads (for peak memory / data)
 
     @property
     def speedup(self) -> float | None:
@@ -63,23 +72,45 @@ class Row:
             return None
         return self.baseline_s / self.ours_s
 
+    @property
+    def peak_per_data(self) -> float | None:
+        if self.ours_peak_mb is None or not self.data_mb:
+            return None
+        return self.ours_peak_mb / self.data_mb
+
 
 def print_table(rows: list[Row]) -> None:
-    header = f"{'case':<40} {'ours s':>9} {'baseline s':>11} {'speedup':>8} {'ours MB':>8} {'base MB':>8} {'max |diff|':>11}  baseline"
+    header = (
+        f"{'case':<44} {'ours s':>9} {'baseline s':>11} {'speedup':>8} {'ours MB':>8} "
+        f"{'base MB':>8} {'data MB':>8} {'peak/data':>9} {'max |diff|':>10}  baseline"
+    )
     print(header)
     print("-" * len(header))
     for r in rows:
-        speed = f"{r.speedup:7.1f}x" if r.speedup else "      -"
-        base = f"{r.baseline_s:11.3f}" if r.baseline_s is not None else f"{'-':>11}"
-        diff = f"{r.max_abs_diff:11.2e}" if r.max_abs_diff is not None else f"{'-':>11}"
-        ours_mb = f"{r.ours_peak_mb:8.1f}" if r.ours_peak_mb is not None else f"{'-':>8}"
-        base_mb = f"{r.baseline_peak_mb:8.1f}" if r.baseline_peak_mb is not None else f"{'-':>8}"
-        print(
-            f"{r.case:<40} {r.ours_s:9.3f} {base} {speed} {ours_mb} {base_mb} {diff}  {r.baseline}{('  ' + r.note) if r.note else ''}"
-        )
+        cells = [
+            f"{r.case:<44}",
+            f"{r.ours_s:9.3f}",
+            _cell(r.baseline_s, 11, ".3f"),
+            f"{r.speedup:7.1f}x" if r.speedup else f"{'-':>8}",
+            _cell(r.ours_peak_mb, 8, ".1f"),
+            _cell(r.baseline_peak_mb, 8, ".1f"),
+            _cell(r.data_mb, 8, ".0f"),
+            _cell(r.peak_per_data, 9, ".2f"),
+            _cell(r.max_abs_diff, 10, ".1e"),
+        ]
+        print(" ".join(cells) + f"  {r.baseline}" + (f"  ({r.note})" if r.note else ""))
+
+
+def _cell(value: float | None, width: int, spec: str) -> str:
+    return f"{'-':>{width}}" if value is None else f"{value:{width}{spec}}"
 
 
 def write_json(rows: list[Row], path: Path, meta: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"meta": meta, "rows": [{**asdict(r), "speedup": r.speedup} for r in rows]}
+    payload = {
+        "meta": meta,
+        "rows": [
+            {**asdict(r), "speedup": r.speedup, "peak_per_data": r.peak_per_data} for r in rows
+        ],
+    }
     path.write_text(json.dumps(payload, indent=2, default=str))

@@ -1,4 +1,8 @@
-"""Value counts of a column, the same as ``Series.value_counts(sort=False, dropna=True)``, fast.
+"""Value counts and factorisation of a column, the same as pandas' own, fast.
+
+``value_counts(raw)`` equals ``raw.value_counts(sort=False, dropna=True)``; ``factorize(raw)``
+equals ``pd.factorize(raw, use_na_sentinel=True)``; ``distinct_objects(raw)`` lets a per-cell
+check run once per distinct object.
 
 Counting a million Python strings with pandas' hash table costs about 30 ms: every value is
 hashed and compared as an object. But a column of categories rarely holds a million different
@@ -8,7 +12,8 @@ string once, and ``numpy.random.choice`` repeats its labels. So the column is fi
 object identity, its pointers read as integers (about 3 ms), and only the few distinct objects
 are then grouped by value with pandas' own semantics (NaN, ``None`` and ``pd.NA`` dropped, equal
 values such as two copies of ``"a"`` or ``1`` and ``1.0`` merged). The result equals pandas',
-labels and first-appearance order included (``tests/monitors/test_counting.py``).
+labels and first-appearance order included (``tests/monitors/test_counting.py``). Values
+that cannot be hashed (lists from JSON) raise ``TypeError`` here as they do in pandas.
 
 When the objects are not shared (a SQL driver builds one per row), the identity pass would find
 almost as many objects as rows; a sample of the first values detects that and pandas counts the
@@ -41,10 +46,52 @@ def value_counts(raw: pd.Series) -> pd.Series:
         values = raw.to_numpy()
         identities = _identities(values)
         if identities is not None and _shared(identities):
-            counts = _count_by_identity(values, identities)
+            counts = _count_by_identity(identities)
             counts.index.name = raw.name
             return counts
     return raw.value_counts(sort=False, dropna=True)
+
+
+def factorize(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(raw, use_na_sentinel=True)``: codes (-1 for missing) and unique values.
+
+    For a categorical column the uniques are its categories in order of first appearance, as
+    pandas gives them (as plain values, where pandas keeps a ``Categorical``).
+    """
+    if raw.dtype == np.dtype(object):
+        values = raw.to_numpy()
+        identities = _identities(values)
+        if identities is not None and _shared(identities):
+            pointer_codes, pointers = pd.factorize(identities)
+            codes, uniques = pd.factorize(_objects(pointers), use_na_sentinel=True)
+            return codes[pointer_codes], uniques
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def distinct_objects(raw: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """Codes into the column's distinct *objects* (not values: ``1`` and ``1.0`` stay apart), so
+    that anything computed per cell can be computed once per object; None when the objects are
+    not shared (compute per cell then). Categorical columns: their codes (-1 for missing) and
+    categories. Nothing is hashed, so unhashable values (lists) are fine.
+    """
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        return raw.cat.codes.to_numpy(), np.asarray(raw.cat.categories, dtype=object)
+    if raw.dtype == np.dtype(object):
+        values = raw.to_numpy()
+        identities = _identities(values)
+        if identities is not None and _shared(identities):
+            codes, pointers = pd.factorize(identities)
+            return codes, _objects(pointers)
+    return None
+
+
+def _objects(pointers: np.ndarray) -> np.ndarray:
+    """The objects at ``pointers``: each is alive, held by the array the pointers were read from
+    (``py_object`` takes a new reference)."""
+    objects = np.empty(len(pointers), dtype=object)
+    objects[:] = [ctypes.cast(int(p), ctypes.py_object).value for p in pointers]
+    return objects
 
 
 def _identities(values: np.ndarray) -> np.ndarray | None:
@@ -65,12 +112,10 @@ def _shared(identities: np.ndarray) -> bool:
     return np.unique(identities[:SAMPLE]).size <= SHARED_MAX_DISTINCT
 
 
-def _count_by_identity(values: np.ndarray, identities: np.ndarray) -> pd.Series:
+def _count_by_identity(identities: np.ndarray) -> pd.Series:
     # a hash count of the pointers, in first-appearance order (np.unique's argsort is slower)
     per_pointer = pd.Series(identities, copy=False).value_counts(sort=False)
-    # back from pointer to object: each is alive, held by ``values`` (py_object takes a reference)
-    objects = np.empty(len(per_pointer), dtype=object)
-    objects[:] = [ctypes.cast(int(p), ctypes.py_object).value for p in per_pointer.index]
+    objects = _objects(per_pointer.index.to_numpy())
     # equal values held by different objects merge (pandas' object hash table, as value_counts
     # uses); NaN-like values get the code -1 and are dropped, as dropna=True drops them
     codes, uniques = pd.factorize(objects, use_na_sentinel=True)

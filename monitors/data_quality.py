@@ -13,10 +13,17 @@ do), and is one of ``allowed`` when that is set. SLIs:
 
 A missing value in a ``nullable`` column is counted in ``missing_share`` but does not make the
 row bad.
+
+Speed: the checks of a column of categories run once per distinct object of the column
+(``monitors.counting``), not once per cell. Duplicates are found from
+a 64-bit key per row, built from each column's values (float bits, integer values, category
+codes); rows whose key repeats are the only candidates, and pandas' own ``duplicated`` decides
+among them, so a collision of keys costs time, never a wrong count.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from monitors.base import MonitorResult, finite_or_none
+from monitors.counting import distinct_objects, factorize
 
 CHECKS = ("missing", "type_error", "out_of_range", "unexpected")
 _TRUE = {True, "true", "True", "TRUE", "1", "yes"}
@@ -104,8 +112,8 @@ class RowChecks:
             for name in CHECKS:
                 masks[(rule.name, name)] = getattr(check, name)
             bad_by_column[rule.name] = row_fails
-        columns = list(spec.duplicate_columns) if spec.duplicate_columns else list(frame.columns)
-        duplicated = _hashable(frame[columns]).duplicated().to_numpy() if n else np.zeros(0, bool)
+        columns = spec.duplicate_columns
+        duplicated = _duplicated(frame[list(columns)] if columns else frame)
         return cls(frame, spec, masks, bad_by_column, bad_row, duplicated)
 
     def summarize(
@@ -171,14 +179,14 @@ class RowChecks:
 
 
 def _check_column(raw: pd.Series, rule: ColumnRule) -> _ColumnCheck:
-    missing = raw.isna().to_numpy()
-    present = ~missing
     n = len(raw)
     type_error = np.zeros(n, dtype=bool)
     out_of_range = np.zeros(n, dtype=bool)
     unexpected = np.zeros(n, dtype=bool)
 
     if rule.type in ("float", "int"):
+        missing = raw.isna().to_numpy()
+        present = ~missing
         numeric = _as_numeric(raw)
         values = numeric.to_numpy(dtype="float64", na_value=np.nan)
         type_error = present & np.isnan(values)
@@ -195,24 +203,53 @@ def _check_column(raw: pd.Series, rule: ColumnRule) -> _ColumnCheck:
         if rule.allowed is not None:
             allowed = np.array([float(a) for a in rule.allowed if _is_number(a)], dtype="float64")
             unexpected = ok & ~out_of_range & ~np.isin(values, allowed)
-    elif rule.type == "bool":
-        if not pd.api.types.is_bool_dtype(raw):
-            known = raw.map(lambda v: v in _TRUE or v in _FALSE if _hashable_value(v) else False)
-            type_error = present & ~known.to_numpy(dtype=bool, na_value=False)
-    else:  # category, str
-        if rule.allowed is not None:
-            allowed = {str(a) for a in rule.allowed}
-            as_text = raw.astype("string")
-            unexpected = present & ~as_text.isin(allowed).to_numpy(dtype=bool, na_value=False)
+        return _ColumnCheck(missing, type_error, out_of_range, unexpected)
 
+    distinct = distinct_objects(raw)
+    missing = _per_cell(raw, distinct, lambda cells: cells.isna().to_numpy(), missing_code=True)
+    if pd.api.types.is_bool_dtype(raw) or (rule.type != "bool" and rule.allowed is None):
+        return _ColumnCheck(missing, type_error, out_of_range, unexpected)
+    if rule.type == "bool":
+        type_error = ~missing & ~_per_cell(raw, distinct, _is_boolean)
+    else:  # category, str: the text of each value against the allowed texts
+        allowed = {str(a) for a in rule.allowed or ()}
+        unexpected = ~missing & ~_per_cell(raw, distinct, lambda cells: _text_in(cells, allowed))
     return _ColumnCheck(missing, type_error, out_of_range, unexpected)
+
+
+def _per_cell(
+    raw: pd.Series,
+    distinct: tuple[np.ndarray, np.ndarray] | None,
+    check: Callable[[pd.Series], np.ndarray],
+    missing_code: bool = False,
+) -> np.ndarray:
+    """``check(raw)``, computed once per distinct object (``distinct``: codes and objects of
+    ``raw``, None to check every cell); ``missing_code``: the answer for a categorical's
+    missing values (code -1)."""
+    if distinct is None:
+        return check(raw)
+    codes, objects = distinct
+    return np.append(check(pd.Series(objects, dtype=object)), missing_code)[codes]
+
+
+def _is_boolean(cells: pd.Series) -> np.ndarray:
+    known = cells.map(lambda v: v in _TRUE or v in _FALSE if _hashable_value(v) else False)
+    return known.to_numpy(dtype=bool, na_value=False)
+
+
+def _text_in(cells: pd.Series, allowed: set[str]) -> np.ndarray:
+    return cells.astype("string").isin(allowed).to_numpy(dtype=bool, na_value=False)
+
+
+def _text_if_unhashable(value: Any) -> Any:
+    return value if _hashable_value(value) else str(value)
 
 
 def _as_numeric(raw: pd.Series) -> pd.Series:
     if pd.api.types.is_bool_dtype(raw):
         return raw.astype("float64")
     if pd.api.types.is_numeric_dtype(raw):
-        return raw.astype("float64")
+        return raw.astype("float64", copy=False)
     return pd.to_numeric(raw.map(lambda v: np.nan if isinstance(v, bool) else v), errors="coerce")
 
 
@@ -237,6 +274,48 @@ def _hashable(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+_KEY_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # odd: the row key is a polynomial in it
+_NAN_KEY = np.uint64(0x7FF8DEADBEEF0001)
+
+
+def _duplicated(frame: pd.DataFrame) -> np.ndarray:
+    """``frame.duplicated()`` (rows identical to an earlier row; NaN equals NaN), by row keys.
+
+    Rows pandas calls equal get equal keys; rows whose key repeats are checked by pandas itself.
+    """
+    n = len(frame)
+    if n == 0 or frame.shape[1] == 0:
+        return np.zeros(n, dtype=bool)
+    key = np.zeros(n, dtype=np.uint64)
+    for column in frame.columns:
+        key *= _KEY_MULTIPLIER
+        key += _column_key(frame[column])
+    candidates = pd.Series(key, copy=False).duplicated(keep=False).to_numpy()
+    duplicated = np.zeros(n, dtype=bool)
+    if candidates.any():  # every earlier twin of a candidate row is a candidate too
+        duplicated[candidates] = _hashable(frame[candidates]).duplicated().to_numpy()
+    return duplicated
+
+
+def _column_key(raw: pd.Series) -> np.ndarray:
+    """A uint64 per value, equal for values pandas' ``duplicated`` treats as equal."""
+    dtype = raw.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        values = raw.to_numpy(dtype=np.float64) + 0.0  # -0.0 becomes 0.0
+        key = values.view(np.uint64)
+        key[np.isnan(values)] = _NAN_KEY  # every NaN alike
+        return key
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        return raw.to_numpy().astype(np.int64, copy=False).view(np.uint64)
+    if isinstance(dtype, np.dtype) and dtype.kind in "mM":
+        return raw.to_numpy().view(np.int64).view(np.uint64)
+    try:
+        codes, _ = factorize(raw)
+    except TypeError:
+        codes, _ = factorize(raw.map(_text_if_unhashable))
+    return codes.astype(np.int64, copy=False).view(np.uint64)
+
+
 def _examples(raw: pd.Series, mask: np.ndarray, limit: int) -> list[str]:
-    values = raw[mask].head(200).map(repr).drop_duplicates().head(limit)
+    values = raw.iloc[np.flatnonzero(mask)[:200]].map(repr).drop_duplicates().head(limit)
     return [text[:60] for text in values]

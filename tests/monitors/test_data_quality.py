@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+import monitors.data_quality as dq
 from monitors.data_quality import ColumnRule, DataQualitySpec, evaluate
 
 SPEC = DataQualitySpec(
@@ -108,3 +111,79 @@ def test_an_empty_window_is_no_data() -> None:
 def test_a_column_missing_from_the_window_names_it() -> None:
     with pytest.raises(ValueError, match="'plan'"):
         evaluate(frame().drop(columns=["plan"]), SPEC, window_s=300)
+
+
+# --- the fast paths: row keys for duplicates, distinct values for categories ------------------
+
+
+def tricky_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "x": [0.0, -0.0, np.nan, np.nan, 1.5, 1.5, 2.0],
+            "o": ["a", "a", None, np.nan, 1, 1.0, "b"],  # None and NaN alike, 1 equals 1.0
+            "tags": [[1], [1], [2], [2], [3], [3], [1]],  # unhashable: compared by text
+            "c": pd.Categorical(["p", "p", "q", "q", None, None, "p"]),
+            "t": pd.to_datetime([0, 0, 1, 1, 2, 2, 3], unit="s"),
+            "n": [1, 1, 2, 2, 3, 3, 4],
+            "b": [True, True, False, False, True, True, False],
+        }
+    )
+
+
+def test_duplicates_equal_pandas_on_values_that_compare_equal_in_several_ways() -> None:
+    frame_ = tricky_frame()
+    expected = dq._hashable(frame_).duplicated().to_numpy()
+    np.testing.assert_array_equal(dq._duplicated(frame_), expected)
+    assert expected.tolist() == [False, True, False, True, False, True, False]
+
+
+def test_colliding_row_keys_cost_time_not_correctness(monkeypatch: pytest.MonkeyPatch) -> None:
+    frame_ = tricky_frame()
+    expected = dq._hashable(frame_).duplicated().to_numpy()
+    monkeypatch.setattr(dq, "_column_key", lambda raw: np.zeros(len(raw), dtype=np.uint64))
+    np.testing.assert_array_equal(dq._duplicated(frame_), expected)
+
+
+CELLS = [0.0, -0.0, np.nan, 1.0, 2.5]
+LABELS = ["a", "b", None, "c", 1]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(CELLS), st.sampled_from(LABELS)), max_size=60))
+def test_duplicates_equal_pandas_on_any_small_frame(rows: list[tuple[float, object]]) -> None:
+    frame_ = pd.DataFrame(
+        {"x": pd.Series([r[0] for r in rows], dtype="float64"),
+         "o": pd.Series(["".join(v) if isinstance(v, str) else v for _, v in rows], dtype=object)}
+    )  # fmt: skip
+    np.testing.assert_array_equal(dq._duplicated(frame_), frame_.duplicated().to_numpy())
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pytest.param(["basic", "gold", None, "pro", "gold"] * 200, id="strings"),
+        pytest.param(["".join(list(v)) for v in ["basic", "gold", "pro"] * 300], id="copies"),
+        pytest.param(["basic", 1, 1.0, True, np.nan, "pro"] * 100, id="mixed types"),
+        pytest.param(pd.Categorical(["pro", "gold", None] * 100), id="categorical"),
+        pytest.param([["basic"], "basic", None] * 50, id="unhashable lists"),
+    ],
+)
+def test_allowed_categories_are_checked_as_their_text(values: list) -> None:
+    raw = pd.Series(values, name="plan")
+    rule = ColumnRule("plan", "category", allowed=("basic", "pro", "1", "True"))
+    check = dq._check_column(raw, rule)
+    present = ~raw.isna().to_numpy()
+    text = raw.astype(str) if raw.dtype == object else raw.astype("string")
+    expected = present & ~text.isin({"basic", "pro", "1", "True"}).to_numpy(bool, na_value=False)
+    np.testing.assert_array_equal(check.unexpected, expected)
+    np.testing.assert_array_equal(check.missing, ~present)
+
+
+def test_booleans_written_as_text_or_numbers_are_not_type_errors() -> None:
+    raw = pd.Series(["true", "no", 1, 0.0, "maybe", None, [1]] * 10, dtype=object)
+    check = dq._check_column(raw, ColumnRule("vip", "bool"))
+    assert check.type_error.tolist() == [False, False, False, False, True, False, True] * 10
+    assert (
+        check.missing.tolist()
+        == [False] * 5 + [True, False] * 1 + ([False] * 5 + [True, False]) * 9
+    )

@@ -153,7 +153,7 @@ class ColumnReference:
     maximum: float | None = None
     std_norm: float | None = None  # wasserstein_distance_norm: max(std, 0.001)
     center: float | None = None  # the median: prefix sums for Wasserstein areas are centred on it
-    prefix: np.ndarray | None = None  # prefix sums of values - center (Wasserstein only)
+    block_prefix: np.ndarray | None = None  # sums of values - center below every W1_BLOCK-th value
     counts: pd.Series | None = None
     block_edges: np.ndarray | None = None  # distinct values among every KS_BLOCK-th value
     block_below: np.ndarray | None = None  # how many reference values lie below each edge
@@ -286,7 +286,8 @@ def _fit_areas(values: np.ndarray, areas: bool) -> dict[str, Any]:
     if not areas:
         return {}
     center = float(values[values.size // 2])
-    return {"center": center, "prefix": _frozen(_prefix(values, center))}
+    edges = _w1_edges(values.size)
+    return {"center": center, "block_prefix": _frozen(_PrefixAt(values, center)[edges])}
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -564,15 +565,6 @@ def _ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) + offsets
 
 
-def _prefix(values: np.ndarray, center: float) -> np.ndarray:
-    """[0, v0 - c, v0 + v1 - 2c, ...]: prefix sums of the centred values (for areas)."""
-    out = np.empty(values.size + 1, dtype=np.float64)
-    out[0] = 0.0
-    np.subtract(values, center, out=out[1:])
-    np.cumsum(out[1:], out=out[1:])
-    return out
-
-
 class _PrefixAt:
     """Prefix sums of ``values - center`` at a few sorted positions, without the whole cumsum.
 
@@ -606,9 +598,6 @@ class _PrefixAt:
         return table[np.cumsum(new) - 1]
 
 
-_Prefix = np.ndarray | _PrefixAt  # prefix sums, indexable by an array of positions
-
-
 def _sorted_distinct(values: np.ndarray) -> np.ndarray:
     """np.unique for a few integers (numpy 2's hash-based unique is 20x slower than a sort)."""
     values = np.sort(values)
@@ -617,19 +606,28 @@ def _sorted_distinct(values: np.ndarray) -> np.ndarray:
 
 def _wasserstein(ref: ColumnReference, current: np.ndarray) -> _Outcome:
     """scipy.stats.wasserstein_distance / max(std(reference), 0.001), as Evidently norms it."""
-    assert ref.values is not None and ref.std_norm is not None and ref.prefix is not None
-    assert ref.center is not None
+    assert ref.values is not None and ref.std_norm is not None and ref.center is not None
     cur = np.sort(current)
-    cur_prefix = _PrefixAt(cur, ref.center)
-    if ref.values.size >= cur.size:
-        distance_w1 = _w1(ref.values, ref.prefix, cur, cur_prefix, ref.center)
+    if ref.values.size >= cur.size:  # the reference's block sums were kept at fit
+        distance_w1 = _w1(ref.values, ref.block_prefix, cur, _PrefixAt(cur, ref.center), ref.center)
     else:
-        distance_w1 = _w1(cur, cur_prefix, ref.values, ref.prefix, ref.center)
+        distance_w1 = _w1(cur, None, ref.values, _PrefixAt(ref.values, ref.center), ref.center)
     score = distance_w1 / ref.std_norm  # wasserstein_distance_norm.py
     return _outcome(ref, "wasserstein", score, distance_w1, current.size)
 
 
-def _w1(p: np.ndarray, p_prefix: _Prefix, q: np.ndarray, q_prefix: _Prefix, center: float) -> float:
+def _w1_edges(n: int) -> np.ndarray:
+    """Block boundaries for ``_w1``: every W1_BLOCK-th index of the larger sample, and its end."""
+    return np.append(np.arange(0, n, W1_BLOCK, dtype=np.int64), n)
+
+
+def _w1(
+    p: np.ndarray,
+    p_at_edges: np.ndarray | None,
+    q: np.ndarray,
+    q_prefix: _PrefixAt,
+    center: float,
+) -> float:
     """W1 of two sorted samples, ``p`` the larger: the area between their quantile functions.
 
     W1 = integral of |F_p - F_q| dx (what scipy sums along the values) = integral over [0, 1)
@@ -638,21 +636,23 @@ def _w1(p: np.ndarray, p_prefix: _Prefix, q: np.ndarray, q_prefix: _Prefix, cent
     The t-axis is cut into blocks of W1_BLOCK values of ``p``. In a block where the smallest
     value of one sample is at least the largest of the other, the sign of Q_p - Q_q is fixed and
     the block's area is a difference of the two samples' integrals, read off their prefix sums
-    (centred on the reference's median, so the sums stay small). Only the blocks where the
-    quantile functions may cross are summed segment by segment on the merged breakpoints
-    {i/n} U {j/m}. Two samples of one distribution cross about sqrt(n) times, so a window costs
-    a sort, a prefix sum and a few thousand segments (the whole merge when they interleave
-    everywhere, never more).
+    (centred on the reference's median, so the sums stay small; ``p_at_edges``: p's at the
+    block boundaries, when known). Only the blocks where the quantile functions may cross are
+    summed segment by segment on the merged breakpoints {i/n} U {j/m}. Two samples of one
+    distribution cross about sqrt(n) times, so a window costs a sort, one pass of sums and a few
+    thousand segments (the whole merge when they interleave everywhere, never more).
     """
     n, m = p.size, q.size
     # block boundaries in p's indices; on the integer scale t * n * m they are e * m
-    edges = np.append(np.arange(0, n, W1_BLOCK, dtype=np.int64), n)
+    edges = _w1_edges(n)
+    if p_at_edges is None:
+        p_at_edges = _PrefixAt(p, center)[edges]
     scaled = edges * m
     q_at = scaled // n  # q's index at each boundary: floor(e m / n)
     q_rem = (scaled - q_at * n) / n  # the fraction of q's value interval before the boundary
     # H(e) = integral_0^t (Q_p - Q_q), t = e / n: p's prefix sum minus q's (with the partial value)
     partial = q_rem * (q[np.minimum(q_at, m - 1)] - center)
-    area = p_prefix[edges] / n - (q_prefix[q_at] + partial) / m
+    area = p_at_edges / n - (q_prefix[q_at] + partial) / m
     q_lo = q_at[:-1]  # q's values met in block k: indices q_lo[k] ..= q_hi[k]
     q_hi = (scaled[1:] - 1) // n
     above = p[edges[:-1]] >= q[q_hi]  # Q_p >= Q_q throughout the block

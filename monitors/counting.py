@@ -23,6 +23,7 @@ column directly. Categorical columns are counted from their codes.
 from __future__ import annotations
 
 import ctypes
+import sys
 
 import numpy as np
 import pandas as pd
@@ -100,6 +101,8 @@ def _identities(values: np.ndarray) -> np.ndarray | None:
     numpy refuses to view an object array as integers, so the view goes through ctypes. It is
     only valid while ``values`` lives; the callers use it within their own frame.
     """
+    if sys.implementation.name != "cpython":  # pointers as identities: CPython's object model
+        return None
     if values.ndim != 1 or not values.flags.c_contiguous or values.size == 0:
         return None
     if values.itemsize != ctypes.sizeof(ctypes.c_void_p):

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from cockpit import config as cfg
 from cockpit.errors import SourceError
 from cockpit.sources import PreloadedSource, build_source
+from monitors import counting
 
 T0 = datetime(2026, 10, 1, tzinfo=UTC)
 
@@ -56,6 +57,23 @@ def test_csv_reads_the_window_and_columns(tmp_path: Path) -> None:
     rows().to_csv(tmp_path / "log.csv", index=False)
     spec = cfg.FileSource(kind="csv", path="log.csv", timestamp="ts")
     check_window(build_source(spec, tmp_path, "data.current").read(["x"], *WINDOW))
+
+
+@pytest.mark.parametrize("kind", ["parquet", "csv"])
+def test_file_windows_share_their_string_objects(tmp_path: Path, kind: str) -> None:
+    # the monitors count categories by object identity (monitors.counting): that is only fast
+    # when a source hands over each distinct string once, as pyarrow and pandas' CSV parser do
+    frame = rows(days=30).assign(z=lambda f: [f"plan-{i % 3}" for i in range(len(f))])
+    if kind == "parquet":
+        write_parquet_days(tmp_path / "logs", frame)
+        spec = cfg.FileSource(kind="parquet", path="logs/*.parquet", timestamp="ts")
+    else:
+        frame.to_csv(tmp_path / "log.csv", index=False)
+        spec = cfg.FileSource(kind="csv", path="log.csv", timestamp="ts")
+    window = build_source(spec, tmp_path, "data.current").read(["z"], None, None)
+    values = window["z"].to_numpy()
+    assert len(values) == 30 * 24 and len({id(v) for v in values}) <= 3 * 30
+    assert counting._shared(counting._identities(values))
 
 
 def test_sql_puts_the_window_in_the_where_clause(tmp_path: Path, store_url: str) -> None:

@@ -97,7 +97,7 @@ BINNED_MIN_DISTINCT = 20  # utils.get_binned_data: numerical with > 20 reference
 INTEGER_CARDINALITY_LIMIT = 10  # core/datasets.py: ints with <= 10 values are categorical
 # scipy.stats.ks_2samp(method="auto"): the exact p-value when max(n1, n2) <= 10,000
 KS_EXACT_MAX_N = 10_000
-KS_BLOCK = 16  # reference values per block when bounding the KS statistic (see _ks_statistic)
+KS_BLOCK = 32  # reference values per block when bounding the KS statistic (see _ks_statistic)
 W1_BLOCK = 32  # values of the larger sample per block when bounding Wasserstein areas (see _w1)
 MISSING_IN_WINDOW = "all values missing in the current window"
 MISSING_IN_REFERENCE = "all values missing in the reference"
@@ -418,7 +418,7 @@ def _evaluate_column(raw: pd.Series, ref: ColumnReference) -> _Outcome:
 
     if not (pd.api.types.is_numeric_dtype(raw) or raw.isna().all()):
         return _problem(ref, NOT_NUMERIC_IN_WINDOW)
-    values = _finite(raw)
+    values, private = _finite_and_private(raw)
     if values.size == 0:
         return _problem(ref, MISSING_IN_WINDOW)
     method = ref.method
@@ -430,11 +430,12 @@ def _evaluate_column(raw: pd.Series, ref: ColumnReference) -> _Outcome:
         method in ("psi", "jensenshannon") and ref.distinct <= BINNED_MIN_DISTINCT
     ):
         return _from_counts(ref, _numeric_counts(values) if counts is None else counts, method)
+    ordered = _sorted(values, private)  # the one sort of the window
     if method == "ks":
-        return _ks(ref, values)
+        return _ks(ref, ordered)
     if method == "wasserstein":
-        return _wasserstein(ref, values)
-    return _binned(ref, values, _is_integer(raw), method)
+        return _wasserstein(ref, ordered)
+    return _binned(ref, ordered, _is_integer(raw), method)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -469,13 +470,14 @@ def _outcome(
 
 
 def _ks(ref: ColumnReference, current: np.ndarray) -> _Outcome:
-    """Two-sample Kolmogorov-Smirnov p-value exactly as scipy.stats.ks_2samp(method="auto")."""
+    """Two-sample Kolmogorov-Smirnov p-value exactly as scipy.stats.ks_2samp(method="auto");
+    ``current``: the window's finite values, sorted."""
     assert ref.values is not None
     n1, n2 = ref.values.size, current.size
     if max(n1, n2) <= KS_EXACT_MAX_N:  # small: the exact distribution, by scipy itself
         result = stats.ks_2samp(ref.values, current)
         return _outcome(ref, "ks", float(result.pvalue), float(result.statistic), n2)
-    d = _ks_statistic(ref, np.sort(current))
+    d = _ks_statistic(ref, current)
     # ks_2samp, mode "asymp": kstwo.sf(d, round(m*n/(m+n))), clipped to [0, 1]
     m, n = sorted([float(n1), float(n2)], reverse=True)
     p_value = float(np.clip(stats.kstwo.sf(d, np.round(m * n / (m + n))), 0, 1))
@@ -604,16 +606,16 @@ def _sorted_distinct(values: np.ndarray) -> np.ndarray:
     return values[np.concatenate(([True], values[1:] != values[:-1]))] if values.size else values
 
 
-def _wasserstein(ref: ColumnReference, current: np.ndarray) -> _Outcome:
-    """scipy.stats.wasserstein_distance / max(std(reference), 0.001), as Evidently norms it."""
+def _wasserstein(ref: ColumnReference, cur: np.ndarray) -> _Outcome:
+    """scipy.stats.wasserstein_distance / max(std(reference), 0.001), as Evidently norms it;
+    ``cur``: the window's finite values, sorted."""
     assert ref.values is not None and ref.std_norm is not None and ref.center is not None
-    cur = np.sort(current)
     if ref.values.size >= cur.size:  # the reference's block sums were kept at fit
         distance_w1 = _w1(ref.values, ref.block_prefix, cur, _PrefixAt(cur, ref.center), ref.center)
     else:
         distance_w1 = _w1(cur, None, ref.values, _PrefixAt(ref.values, ref.center), ref.center)
     score = distance_w1 / ref.std_norm  # wasserstein_distance_norm.py
-    return _outcome(ref, "wasserstein", score, distance_w1, current.size)
+    return _outcome(ref, "wasserstein", score, distance_w1, cur.size)
 
 
 def _w1_edges(n: int) -> np.ndarray:
@@ -715,11 +717,11 @@ def _sturges_edges(lo: Any, hi: Any, n: int, integer: bool) -> np.ndarray:
 
 
 def _binned(ref: ColumnReference, current: np.ndarray, integer: bool, method: str) -> _Outcome:
-    """PSI / Jensen-Shannon over Sturges bins of reference and window together (get_binned_data)."""
+    """PSI / Jensen-Shannon over Sturges bins of reference and window together (get_binned_data);
+    ``current``: the window's finite values, sorted."""
     assert ref.values is not None and ref.minimum is not None and ref.maximum is not None
     # np.histogram(sample, edges): bins [e_i, e_i+1), the last one closed; counted on the
     # sorted values (a sort of the window is faster than numpy's equal-width histogram pass)
-    current = np.sort(current)
     lo = min(ref.minimum, float(current[0]))
     hi = max(ref.maximum, float(current[-1]))
     edges = _sturges_edges(lo, hi, ref.rows + current.size, integer and ref.integer)
@@ -802,9 +804,22 @@ def _z_test(
 
 
 def _finite(raw: pd.Series) -> np.ndarray:
+    return _finite_and_private(raw)[0]
+
+
+def _finite_and_private(raw: pd.Series) -> tuple[np.ndarray, bool]:
+    """The finite values, and whether they are a private copy (made by dropping NaN/inf) that
+    may be sorted in place; otherwise they may be the frame's own memory."""
     values = raw.to_numpy(dtype=np.float64, na_value=np.nan)
     finite = np.isfinite(values)
-    return values if finite.all() else values[finite]
+    return (values, False) if finite.all() else (values[finite], True)
+
+
+def _sorted(values: np.ndarray, private: bool) -> np.ndarray:
+    if not private:
+        return np.sort(values)
+    values.sort()
+    return values
 
 
 def _is_integer(raw: pd.Series) -> bool:

@@ -515,3 +515,19 @@ def test_the_html_report_names_the_columns_and_respects_the_size_cap() -> None:
     assert "<html" in html.lower()
     assert "tenure_days" in html
     assert drift_report_html(reference, current, ["tenure_days"], max_bytes=1000) is None
+
+
+@pytest.mark.parametrize("method", ["ks", "wasserstein", "psi"])
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64", "Float64"])
+@pytest.mark.parametrize("with_nan", [False, True], ids=["all values", "some missing"])
+def test_a_window_is_never_modified(method: str, dtype: str, with_nan: bool) -> None:
+    # windows are sorted in place only when dropping NaN made a private copy
+    rng = np.random.default_rng(4)
+    ref = pd.DataFrame({"x": rng.normal(size=20_000) * 50})
+    values = pd.Series(np.round(rng.normal(size=20_000) * 50))
+    if with_nan and dtype != "int64":
+        values[::7] = np.nan
+    window = pd.DataFrame({"x": values.astype(dtype)})
+    before = window.copy(deep=True)
+    evaluate(window, fit_reference(ref, DriftSpec(columns=("x",), method=method)))
+    pd.testing.assert_frame_equal(window, before)

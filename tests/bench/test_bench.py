@@ -1,0 +1,53 @@
+"""The benchmarks at toy sizes: each case still agrees with its baseline, and the table and
+JSON carry every case. (Times are never asserted; ``make bench`` measures them.)"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench import bench_backfill, bench_data_quality, bench_drift, bench_overview, bench_slo
+from bench.common import print_table, write_json
+
+
+@pytest.fixture(scope="module")
+def drift_rows() -> list:
+    return bench_drift.run(12_000, repeat=1, evidently_repeat=1)  # KS past its exact range
+
+
+def test_every_drift_method_equals_evidentlys_values_and_flags(drift_rows: list) -> None:
+    measured = [r for r in drift_rows if r.case.startswith("drift ")]
+    assert [r.case.split()[1] for r in measured] == list(bench_drift.METHODS)
+    for row in measured:
+        assert row.max_abs_diff <= 1e-9, row.case
+        assert "differ" not in row.note, row.note
+        assert row.baseline_s > 0 and row.ours_s > 0 and row.data_mb > 0
+
+
+def test_data_quality_counts_equal_evidentlys() -> None:
+    (row,) = bench_data_quality.run(3000, repeat=1, evidently_repeat=1)
+    assert row.max_abs_diff == 0
+
+
+def test_slo_evaluation_equals_the_mask_and_sum_baseline() -> None:
+    (row,) = bench_slo.run(5, 28, repeat=1)
+    assert row.max_abs_diff == pytest.approx(0, abs=1e-12)
+
+
+def test_backfill_and_overview_cases_report_their_rates(tmp_path: Path) -> None:
+    rows = bench_backfill.run(1, baseline_days=1)
+    rows += bench_overview.run(2, days=2, repeat=1, page=False)
+    assert "runs/s" in rows[0].note and rows[0].speedup
+    assert rows[1].case.startswith("overview: 2 services") and rows[1].baseline_s > 0
+
+
+def test_the_table_and_the_json_hold_every_row(drift_rows: list, tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    print_table(drift_rows)
+    printed = capsys.readouterr().out
+    assert all(r.case in printed for r in drift_rows)
+    write_json(drift_rows, tmp_path / "out.json", {"quick": True})
+    payload = json.loads((tmp_path / "out.json").read_text())
+    assert [r["case"] for r in payload["rows"]] == [r.case for r in drift_rows]
+    assert {"speedup", "peak_per_data", "max_abs_diff"} <= set(payload["rows"][0])

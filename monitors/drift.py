@@ -99,6 +99,7 @@ INTEGER_CARDINALITY_LIMIT = 10  # core/datasets.py: ints with <= 10 values are c
 KS_EXACT_MAX_N = 10_000
 KS_BLOCK = 32  # reference values per block when bounding the KS statistic (see _ks_statistic)
 W1_BLOCK = 32  # values of the larger sample per block when bounding Wasserstein areas (see _w1)
+W1_CENTER_RATIO = 10.0  # centre the sums when |median| > this many standard deviations
 MISSING_IN_WINDOW = "all values missing in the current window"
 MISSING_IN_REFERENCE = "all values missing in the reference"
 NOT_NUMERIC_IN_WINDOW = "values are not numeric in the current window"
@@ -152,8 +153,10 @@ class ColumnReference:
     minimum: float | None = None
     maximum: float | None = None
     std_norm: float | None = None  # wasserstein_distance_norm: max(std, 0.001)
-    center: float | None = None  # the median: prefix sums for Wasserstein areas are centred on it
+    center: float | None = None  # what Wasserstein's sums are centred on: 0, or the median
     block_prefix: np.ndarray | None = None  # sums of values - center below every W1_BLOCK-th value
+    block_first: np.ndarray | None = None  # the first and last value of each W1_BLOCK block
+    block_last: np.ndarray | None = None
     counts: pd.Series | None = None
     block_edges: np.ndarray | None = None  # distinct values among every KS_BLOCK-th value
     block_below: np.ndarray | None = None  # how many reference values lie below each edge
@@ -263,6 +266,7 @@ def _fit_numerical(raw: pd.Series, areas: bool) -> dict[str, Any]:
     if distinct <= BINNED_MIN_DISTINCT:
         keys, n = np.unique(values, return_counts=True)
         counts = pd.Series(n, index=keys)
+    std = float(np.std(pd.Series(finite)))
     return {
         "rows": rows,
         "distinct": distinct,
@@ -271,23 +275,32 @@ def _fit_numerical(raw: pd.Series, areas: bool) -> dict[str, Any]:
         "minimum": float(values[0]),
         "maximum": float(values[-1]),
         # wasserstein_distance_norm.py: norm = max(float(np.std(reference_data)), 0.001)
-        "std_norm": max(float(np.std(pd.Series(finite))), 0.001),
+        "std_norm": max(std, 0.001),
         "counts": counts,
         "block_edges": _frozen(block_edges),
         "block_below": _frozen(np.searchsorted(values, block_edges, side="left")),
         "run_ends": (
             _frozen(np.append(np.flatnonzero(~ties), rows - 1)) if distinct < rows else None
         ),
-        **_fit_areas(values, areas),
+        **_fit_areas(values, std, areas),
     }
 
 
-def _fit_areas(values: np.ndarray, areas: bool) -> dict[str, Any]:
+def _fit_areas(values: np.ndarray, std: float, areas: bool) -> dict[str, Any]:
+    """Wasserstein's centre and the reference's sums at ``_w1``'s block boundaries."""
     if not areas:
         return {}
-    center = float(values[values.size // 2])
+    # Sums of raw values lose about eps * |median| / std of the normed distance per block; far
+    # from zero (timestamps, prices in cents) the values are centred on the median first.
+    median = float(values[values.size // 2])
+    center = median if abs(median) > W1_CENTER_RATIO * std else 0.0
     edges = _w1_edges(values.size)
-    return {"center": center, "block_prefix": _frozen(_PrefixAt(values, center)[edges])}
+    return {
+        "center": center,
+        "block_prefix": _frozen(_PrefixAt(values, center)[edges]),
+        "block_first": _frozen(values[edges[:-1]]),
+        "block_last": _frozen(values[edges[1:] - 1]),
+    }
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -577,7 +590,7 @@ class _PrefixAt:
     """
 
     def __init__(self, values: np.ndarray, center: float) -> None:
-        self.values = np.subtract(values, center)
+        self.values = np.subtract(values, center) if center else values
 
     def __getitem__(self, index: np.ndarray) -> np.ndarray:
         """The prefix sums at ``index``: sorted positions in [0, size], repeats allowed."""
@@ -611,7 +624,8 @@ def _wasserstein(ref: ColumnReference, cur: np.ndarray) -> _Outcome:
     ``cur``: the window's finite values, sorted."""
     assert ref.values is not None and ref.std_norm is not None and ref.center is not None
     if ref.values.size >= cur.size:  # the reference's block sums were kept at fit
-        distance_w1 = _w1(ref.values, ref.block_prefix, cur, _PrefixAt(cur, ref.center), ref.center)
+        blocks = (ref.block_prefix, ref.block_first, ref.block_last)
+        distance_w1 = _w1(ref.values, blocks, cur, _PrefixAt(cur, ref.center), ref.center)
     else:
         distance_w1 = _w1(cur, None, ref.values, _PrefixAt(ref.values, ref.center), ref.center)
     score = distance_w1 / ref.std_norm  # wasserstein_distance_norm.py
@@ -625,7 +639,7 @@ def _w1_edges(n: int) -> np.ndarray:
 
 def _w1(
     p: np.ndarray,
-    p_at_edges: np.ndarray | None,
+    p_blocks: tuple[np.ndarray | None, ...] | None,
     q: np.ndarray,
     q_prefix: _PrefixAt,
     center: float,
@@ -638,8 +652,8 @@ def _w1(
     The t-axis is cut into blocks of W1_BLOCK values of ``p``. In a block where the smallest
     value of one sample is at least the largest of the other, the sign of Q_p - Q_q is fixed and
     the block's area is a difference of the two samples' integrals, read off their prefix sums
-    (centred on the reference's median, so the sums stay small; ``p_at_edges``: p's at the
-    block boundaries, when known). Only the blocks where the quantile functions may cross are
+    (``p_blocks``, when known: p's sums at the block boundaries and each block's first and last
+    value). Only the blocks where the quantile functions may cross are
     summed segment by segment on the merged breakpoints {i/n} U {j/m}. Two samples of one
     distribution cross about sqrt(n) times, so a window costs a sort, one pass of sums and a few
     thousand segments (the whole merge when they interleave everywhere, never more).
@@ -647,8 +661,9 @@ def _w1(
     n, m = p.size, q.size
     # block boundaries in p's indices; on the integer scale t * n * m they are e * m
     edges = _w1_edges(n)
-    if p_at_edges is None:
-        p_at_edges = _PrefixAt(p, center)[edges]
+    if p_blocks is None:
+        p_blocks = (_PrefixAt(p, center)[edges], p[edges[:-1]], p[edges[1:] - 1])
+    p_at_edges, p_first, p_last = p_blocks
     scaled = edges * m
     q_at = scaled // n  # q's index at each boundary: floor(e m / n)
     q_rem = (scaled - q_at * n) / n  # the fraction of q's value interval before the boundary
@@ -657,8 +672,8 @@ def _w1(
     area = p_at_edges / n - (q_prefix[q_at] + partial) / m
     q_lo = q_at[:-1]  # q's values met in block k: indices q_lo[k] ..= q_hi[k]
     q_hi = (scaled[1:] - 1) // n
-    above = p[edges[:-1]] >= q[q_hi]  # Q_p >= Q_q throughout the block
-    below = p[edges[1:] - 1] <= q[q_lo]  # Q_p <= Q_q throughout
+    above = p_first >= q[q_hi]  # Q_p >= Q_q throughout the block
+    below = p_last <= q[q_lo]  # Q_p <= Q_q throughout
     steps = np.diff(area)
     total = float(steps[above].sum()) - float(steps[below & ~above].sum())
     mixed = np.flatnonzero(~(above | below))

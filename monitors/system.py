@@ -91,7 +91,7 @@ def evaluate(
 
     slis["freshness_s"] = None
     if spec.timestamp in window.columns:
-        newest = pd.to_datetime(window[spec.timestamp], utc=True).max()
+        newest = _newest(window[spec.timestamp])
         if not pd.isna(newest):
             # Not clamped: a negative age means rows stamped after window_end reached the window.
             slis["freshness_s"] = (_utc(window_end) - newest).total_seconds()
@@ -159,7 +159,15 @@ def _utc(moment: datetime) -> pd.Timestamp:
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
+def _newest(stamps: pd.Series) -> pd.Timestamp:
+    if isinstance(stamps.dtype, pd.DatetimeTZDtype):  # already aware: no parsing (the usual case)
+        return stamps.max().tz_convert("UTC")
+    return pd.to_datetime(stamps, utc=True).max()
+
+
 def _latency(series: pd.Series) -> np.ndarray:
+    if pd.api.types.is_float_dtype(series.dtype) and isinstance(series.dtype, np.dtype):
+        return series.to_numpy(dtype="float64")
     if isinstance(series.dtype, pd.CategoricalDtype):
         series = series.astype(object)
     return pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)

@@ -282,7 +282,32 @@ class SqlDataSource:
             ) from None
         if self.timestamp and self.timestamp in frame.columns:
             frame[self.timestamp] = _to_utc(frame[self.timestamp], self.label, self.timestamp)
-        return frame
+        return _share_strings(frame)
+
+
+def _share_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns of text hold each distinct string once, as Parquet and CSV windows do.
+
+    A database driver builds one string object per row; the monitors count categories by
+    object identity (``monitors.counting``), which is only fast when equal strings are one
+    object. Only columns of nothing but strings (and missing values) are touched, so no value
+    changes type.
+    """
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype != np.dtype(object) or len(column) < 2:
+            continue
+        if pd.api.types.infer_dtype(column, skipna=True) != "string":
+            continue
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        if len(uniques) * 2 > len(column):
+            continue  # mostly distinct values (ids, free text): nothing to share
+        shared = np.append(uniques.astype(object), None)[codes]  # code -1: missing
+        missing = codes < 0
+        if missing.any():
+            shared[missing] = column.to_numpy()[missing]  # None stays None, NaN stays NaN
+        frame[name] = shared
+    return frame
 
 
 def _naive_utc(value: datetime, conn: sa.Connection) -> datetime:

@@ -76,6 +76,24 @@ def test_file_windows_share_their_string_objects(tmp_path: Path, kind: str) -> N
     assert counting._shared(counting._identities(values))
 
 
+def test_sql_windows_share_their_strings_and_keep_every_value(
+    tmp_path: Path, store_url: str
+) -> None:
+    frame = rows(days=10).assign(
+        z=lambda f: [None if i % 11 == 0 else f"plan-{i % 3}" for i in range(len(f))],
+        id=lambda f: [f"req-{i}" for i in range(len(f))],  # all distinct: left as read
+        mixed=lambda f: ["a" if i % 2 else str(i % 5) for i in range(len(f))],
+    )
+    frame.to_sql("predictions", sa.create_engine(store_url), index=False)
+    spec = cfg.SqlSource(kind="sql", url=store_url, table="predictions", timestamp="ts")
+    window = build_source(spec, tmp_path, "data.current").read(["z", "id", "mixed"])
+    for name in ("z", "id", "mixed"):
+        assert window[name].tolist() == frame[name].tolist()
+    values = window["z"].to_numpy()
+    assert len({id(v) for v in values}) == 4  # three plans and None, each one object
+    assert counting._shared(counting._identities(values))
+
+
 def test_sql_puts_the_window_in_the_where_clause(tmp_path: Path, store_url: str) -> None:
     engine = sa.create_engine(store_url)
     rows().to_sql("predictions", engine, index=False)

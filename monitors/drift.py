@@ -585,8 +585,8 @@ class _PrefixAt:
 
     A full prefix sum is a sequential pass (2.4 ms for a million values); the sums between the
     positions asked for are one ``add.reduceat`` (0.6 ms), accumulated over the few positions.
-    The values are centred first: summing raw values far from zero (timestamps, say) would
-    lose the differences the areas are made of.
+    With a non-zero ``center`` the values are centred first: summing raw values far from zero
+    (timestamps, say) would lose the differences the areas are made of.
     """
 
     def __init__(self, values: np.ndarray, center: float) -> None:
@@ -653,10 +653,10 @@ def _w1(
     value of one sample is at least the largest of the other, the sign of Q_p - Q_q is fixed and
     the block's area is a difference of the two samples' integrals, read off their prefix sums
     (``p_blocks``, when known: p's sums at the block boundaries and each block's first and last
-    value). Only the blocks where the quantile functions may cross are
-    summed segment by segment on the merged breakpoints {i/n} U {j/m}. Two samples of one
-    distribution cross about sqrt(n) times, so a window costs a sort, one pass of sums and a few
-    thousand segments (the whole merge when they interleave everywhere, never more).
+    value). Only the blocks where the quantile functions may cross are summed segment by
+    segment on the merged breakpoints {i/n} U {j/m}. Two samples of one distribution cross
+    about sqrt(n) times, so a window costs a sort, one pass of sums and a few thousand segments
+    (the whole merge when they interleave everywhere, never more).
     """
     n, m = p.size, q.size
     # block boundaries in p's indices; on the integer scale t * n * m they are e * m

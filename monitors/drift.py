@@ -49,7 +49,9 @@ deviation, value counts and block edges for KS; a window then costs, per column:
   block edges, and only the few blocks that can hold the maximum are evaluated exactly, at the
   same points and with the same arithmetic as ``ks_2samp`` (so D is the same float). The
   p-value is scipy's own (``ks_2samp`` itself when max(n1, n2) <= 10,000, else its asymptotic
-  ``kstwo.sf(D, round(n1 n2 / (n1 + n2)))``); ``kstwo.sf`` can take 0.1 s for n up to 100,000.
+  ``kstwo.sf(D, round(n1 n2 / (n1 + n2)))``), except that its exact Smirnov series for a
+  moderately drifted column is summed vectorised (``_kstwo_sf``: 4 ms instead of 80 for n =
+  100,000).
 - ``wasserstein``: one sort. The area between the two quantile functions is cut into blocks of
   W1_BLOCK values; where the functions cannot cross within a block, its area comes from prefix
   sums (the reference's computed at fit), and only the blocks where they may cross are summed
@@ -71,7 +73,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 from scipy.spatial import distance
 
 from monitors.base import MonitorResult, finite_or_none
@@ -493,8 +495,44 @@ def _ks(ref: ColumnReference, current: np.ndarray) -> _Outcome:
     d = _ks_statistic(ref, current)
     # ks_2samp, mode "asymp": kstwo.sf(d, round(m*n/(m+n))), clipped to [0, 1]
     m, n = sorted([float(n1), float(n2)], reverse=True)
-    p_value = float(np.clip(stats.kstwo.sf(d, np.round(m * n / (m + n))), 0, 1))
+    p_value = float(np.clip(_kstwo_sf(d, float(np.round(m * n / (m + n)))), 0, 1))
     return _outcome(ref, "ks", p_value, d, n2)
+
+
+def _kstwo_sf(d: float, n: float) -> float:
+    """scipy.stats.kstwo.sf(d, n), with its slowest branch computed here.
+
+    scipy's ``_kolmogn(n, d, cdf=False)`` answers 2 * smirnov(n, d) when n > 140, 1 < n d < n - 1,
+    d < 0.5 and 2.2 <= n d^2 < 370: a moderately drifted column. ``scipy.special.smirnov``
+    then sums the n(1 - d) terms one by one (80 ms for n = 100,000, 0.9 s for 1,000,000);
+    ``_smirnov`` sums the same series vectorised (4 ms and 50 ms). Elsewhere scipy decides.
+    """
+    t = n * d
+    if n > 140 and d < 0.5 and 1 < t < n - 1 and 2.2 <= t * d < 370:
+        return min(max(2 * _smirnov(n, d), 0.0), 1.0)  # _kolmogn: _clip_prob(2 * smirnov)
+    return float(stats.kstwo.sf(d, n))
+
+
+def _smirnov(n: float, d: float) -> float:
+    """P(D+_n > d), the one-sided Smirnov survival function (scipy.special.smirnov).
+
+    Birnbaum and Tingey (1951): d * sum over v = 0..floor(n (1 - d)) of
+    C(n, v) (d + v/n)^(v-1) (1 - d - v/n)^(n-v), every term positive, summed in log space
+    (log C(n, v) = -log(n + 1) - betaln(n - v + 1, v + 1)) and rescaled by the largest term.
+    Equal to scipy's within 1e-9 relative (tests/monitors/test_drift.py).
+    """
+    v = np.arange(0, math.floor(n * (1 - d)) + 1, dtype=np.float64)
+    at = d + v / n
+    keep = at < 1
+    v, at = v[keep], at[keep]
+    log_terms = (
+        -math.log1p(n)
+        - special.betaln(n - v + 1, v + 1)
+        + (v - 1) * np.log(at)
+        + (n - v) * np.log1p(-at)
+    )
+    top = float(log_terms.max())
+    return float(math.exp(top) * np.exp(log_terms - top).sum() * d)
 
 
 def _ks_statistic(ref: ColumnReference, cur: np.ndarray) -> float:

@@ -3,15 +3,15 @@
 Seeded data: a reference and a window of ``--rows`` rows each, 20 numerical columns (normal,
 lognormal, uniform, integer counts; half of them shifted in the window, one only slightly;
 every third with 1% of its values missing, so columns differ in how many values they test)
-and 5 categorical string
-columns (one with a category the reference never saw, one with missing values). For each
-method, ours is ``evaluate`` (the reference fitted once beforehand, as the monitor runs;
-``fit_reference`` is timed on its own row) and Evidently's is one ``Report`` of one
-``ValueDrift`` per column over ``Dataset``s declaring the column types, building the datasets
-included. ``ks`` and ``wasserstein`` test the numerical columns, ``chisquare`` the categorical
-ones, ``psi`` and ``jensenshannon`` all 25. The table gives medians of the repetitions, peak
-memory allocated during a call (tracemalloc, in a run of its own, not timed), the size of the
-window's tested columns (strings included) and the largest difference between the two scores.
+and 5 categorical string columns (one with a category the reference never saw, one with
+missing values). For each method, ours is ``evaluate`` (the reference fitted once beforehand,
+as the monitor runs; ``fit_reference`` is timed on its own row) and Evidently's is one
+``Report`` of one ``ValueDrift`` per column over ``Dataset``s declaring the column types,
+building the datasets included. ``ks`` and ``wasserstein`` test the numerical columns,
+``chisquare`` the categorical ones, ``psi`` and ``jensenshannon`` all 25. The table gives
+medians of the repetitions, peak memory allocated during a call (tracemalloc, in a run of its
+own, not timed), the size of the window's tested columns (strings included) and the largest
+difference between the two scores.
 
     .venv/bin/python bench/bench_drift.py [--rows N] [--repeat K] [--evidently-repeat K]
         [--evidently-memory] [--json out.json]

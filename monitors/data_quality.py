@@ -15,10 +15,10 @@ A missing value in a ``nullable`` column is counted in ``missing_share`` but doe
 row bad.
 
 Speed: the checks of a column of categories run once per distinct object of the column
-(``monitors.counting``), not once per cell. Duplicates are found from
-a 64-bit key per row, built from each column's values (float bits, integer values, category
-codes); rows whose key repeats are the only candidates, and pandas' own ``duplicated`` decides
-among them, so a collision of keys costs time, never a wrong count.
+(``monitors.counting``), not once per cell. Duplicates are found from a 64-bit key per row,
+built from each column's values (float bits, integer values, category codes); rows whose key
+repeats are the only candidates, and pandas' own ``duplicated`` decides among them, so a
+collision of keys costs time, never a wrong count.
 """
 
 from __future__ import annotations
@@ -241,10 +241,6 @@ def _text_in(cells: pd.Series, allowed: set[str]) -> np.ndarray:
     return cells.astype("string").isin(allowed).to_numpy(dtype=bool, na_value=False)
 
 
-def _text_if_unhashable(value: Any) -> Any:
-    return value if _hashable_value(value) else str(value)
-
-
 def _as_numeric(raw: pd.Series) -> pd.Series:
     if pd.api.types.is_bool_dtype(raw):
         return raw.astype("float64")
@@ -266,12 +262,20 @@ def _hashable_value(value: Any) -> bool:
 
 
 def _hashable(frame: pd.DataFrame) -> pd.DataFrame:
-    """Unhashable cells (lists from JSON, say) compared by their text."""
+    """Columns with unhashable cells (lists from JSON, say) compared by their text."""
     out = frame
     for column in frame.columns:
-        if frame[column].dtype == object and not frame[column].map(_hashable_value).all():
-            out = out.assign(**{column: frame[column].astype(str)})
+        raw = frame[column]
+        if raw.dtype != np.dtype(object):
+            continue
+        hashable = _per_cell(raw, distinct_objects(raw), _cells_hashable, missing_code=True)
+        if not hashable.all():
+            out = out.assign(**{column: raw.astype(str)})
     return out
+
+
+def _cells_hashable(cells: pd.Series) -> np.ndarray:
+    return cells.map(_hashable_value).to_numpy(dtype=bool)
 
 
 _KEY_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # odd: the row key is a polynomial in it
@@ -286,6 +290,7 @@ def _duplicated(frame: pd.DataFrame) -> np.ndarray:
     n = len(frame)
     if n == 0 or frame.shape[1] == 0:
         return np.zeros(n, dtype=bool)
+    frame = _hashable(frame)
     key = np.zeros(n, dtype=np.uint64)
     for column in frame.columns:
         key *= _KEY_MULTIPLIER
@@ -293,7 +298,7 @@ def _duplicated(frame: pd.DataFrame) -> np.ndarray:
     candidates = pd.Series(key, copy=False).duplicated(keep=False).to_numpy()
     duplicated = np.zeros(n, dtype=bool)
     if candidates.any():  # every earlier twin of a candidate row is a candidate too
-        duplicated[candidates] = _hashable(frame[candidates]).duplicated().to_numpy()
+        duplicated[candidates] = frame[candidates].duplicated().to_numpy()
     return duplicated
 
 
@@ -309,10 +314,7 @@ def _column_key(raw: pd.Series) -> np.ndarray:
         return raw.to_numpy().astype(np.int64, copy=False).view(np.uint64)
     if isinstance(dtype, np.dtype) and dtype.kind in "mM":
         return raw.to_numpy().view(np.int64).view(np.uint64)
-    try:
-        codes, _ = factorize(raw)
-    except TypeError:
-        codes, _ = factorize(raw.map(_text_if_unhashable))
+    codes, _ = factorize(raw)  # hashable: _duplicated made unhashable columns text
     return codes.astype(np.int64, copy=False).view(np.uint64)
 
 

@@ -43,13 +43,12 @@ def value_counts(raw: pd.Series) -> pd.Series:
         codes = raw.cat.codes.to_numpy()
         counts = np.bincount(codes[codes >= 0], minlength=len(dtype.categories))
         return pd.Series(counts, index=dtype.categories.rename(raw.name), name="count")
-    if dtype == np.dtype(object):
-        values = raw.to_numpy()
-        identities = _identities(values)
-        if identities is not None and _shared(identities):
-            counts = _count_by_identity(identities)
-            counts.index.name = raw.name
-            return counts
+    shared = _shared_identities(raw)
+    if shared is not None:
+        _values, identities = shared
+        counts = _count_by_identity(identities)
+        counts.index.name = raw.name
+        return counts
     return raw.value_counts(sort=False, dropna=True)
 
 
@@ -59,13 +58,12 @@ def factorize(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     For a categorical column the uniques are its categories in order of first appearance, as
     pandas gives them (as plain values, where pandas keeps a ``Categorical``).
     """
-    if raw.dtype == np.dtype(object):
-        values = raw.to_numpy()
-        identities = _identities(values)
-        if identities is not None and _shared(identities):
-            pointer_codes, pointers = pd.factorize(identities)
-            codes, uniques = pd.factorize(_objects(pointers), use_na_sentinel=True)
-            return codes[pointer_codes], uniques
+    shared = _shared_identities(raw)
+    if shared is not None:
+        _values, identities = shared
+        pointer_codes, pointers = pd.factorize(identities)
+        codes, uniques = pd.factorize(_objects(pointers), use_na_sentinel=True)
+        return codes[pointer_codes], uniques
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
     return codes, np.asarray(uniques, dtype=object)
 
@@ -78,12 +76,11 @@ def distinct_objects(raw: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     """
     if isinstance(raw.dtype, pd.CategoricalDtype):
         return raw.cat.codes.to_numpy(), np.asarray(raw.cat.categories, dtype=object)
-    if raw.dtype == np.dtype(object):
-        values = raw.to_numpy()
-        identities = _identities(values)
-        if identities is not None and _shared(identities):
-            codes, pointers = pd.factorize(identities)
-            return codes, _objects(pointers)
+    shared = _shared_identities(raw)
+    if shared is not None:
+        _values, identities = shared
+        codes, pointers = pd.factorize(identities)
+        return codes, _objects(pointers)
     return None
 
 
@@ -93,6 +90,19 @@ def _objects(pointers: np.ndarray) -> np.ndarray:
     objects = np.empty(len(pointers), dtype=object)
     objects[:] = [ctypes.cast(int(p), ctypes.py_object).value for p in pointers]
     return objects
+
+
+def _shared_identities(raw: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """An object column's array and its pointers when its objects are shared, else None.
+
+    The pointers are valid while the array lives: callers keep both."""
+    if raw.dtype != np.dtype(object):
+        return None
+    values = raw.to_numpy()
+    identities = _identities(values)
+    if identities is None or not _shared(identities):
+        return None
+    return values, identities
 
 
 def _identities(values: np.ndarray) -> np.ndarray | None:

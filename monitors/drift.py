@@ -299,7 +299,7 @@ def _fit_areas(values: np.ndarray, std: float, areas: bool) -> dict[str, Any]:
     edges = _w1_edges(values.size)
     return {
         "center": center,
-        "block_prefix": _frozen(_PrefixAt(values, center)[edges]),
+        "block_prefix": _frozen(_prefix_at(values, center, edges)),
         "block_first": _frozen(values[edges[:-1]]),
         "block_last": _frozen(values[edges[1:] - 1]),
     }
@@ -618,37 +618,32 @@ def _ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) + offsets
 
 
-class _PrefixAt:
-    """Prefix sums of ``values - center`` at a few sorted positions, without the whole cumsum.
+def _prefix_at(values: np.ndarray, center: float, index: np.ndarray) -> np.ndarray:
+    """Sums of ``values - center`` below each of ``index`` (sorted positions in [0, size],
+    repeats allowed), without the whole cumsum.
 
     A full prefix sum is a sequential pass (2.4 ms for a million values); the sums between the
     positions asked for are one ``add.reduceat`` (0.6 ms), accumulated over the few positions.
     With a non-zero ``center`` the values are centred first: summing raw values far from zero
     (timestamps, say) would lose the differences the areas are made of.
     """
-
-    def __init__(self, values: np.ndarray, center: float) -> None:
-        self.values = np.subtract(values, center) if center else values
-
-    def __getitem__(self, index: np.ndarray) -> np.ndarray:
-        """The prefix sums at ``index``: sorted positions in [0, size], repeats allowed."""
-        size = self.values.size
-        new = np.empty(index.size, dtype=bool)
-        new[:1] = True
-        np.not_equal(index[1:], index[:-1], out=new[1:])
-        distinct = index[new]
-        inner = distinct[(distinct > 0) & (distinct < size)]
-        starts = np.concatenate(([0], inner))
-        sums = np.add.reduceat(self.values, starts)
-        at = np.cumsum(sums)  # at inner[0], inner[1], ..., and at size
-        table = np.concatenate(
-            (
-                [0.0] if distinct[0] == 0 else [],
-                at[: inner.size],
-                at[-1:] if distinct[-1] == size else [],
-            )
+    if center:
+        values = np.subtract(values, center)
+    size = values.size
+    new = np.empty(index.size, dtype=bool)
+    new[:1] = True
+    np.not_equal(index[1:], index[:-1], out=new[1:])
+    distinct = index[new]
+    inner = distinct[(distinct > 0) & (distinct < size)]
+    at = np.cumsum(np.add.reduceat(values, np.concatenate(([0], inner))))  # at inner..., size
+    table = np.concatenate(
+        (
+            [0.0] if distinct[0] == 0 else [],
+            at[: inner.size],
+            at[-1:] if distinct[-1] == size else [],
         )
-        return table[np.cumsum(new) - 1]
+    )
+    return table[np.cumsum(new) - 1]
 
 
 def _sorted_distinct(values: np.ndarray) -> np.ndarray:
@@ -663,9 +658,9 @@ def _wasserstein(ref: ColumnReference, cur: np.ndarray) -> _Outcome:
     assert ref.values is not None and ref.std_norm is not None and ref.center is not None
     if ref.values.size >= cur.size:  # the reference's block sums were kept at fit
         blocks = (ref.block_prefix, ref.block_first, ref.block_last)
-        distance_w1 = _w1(ref.values, blocks, cur, _PrefixAt(cur, ref.center), ref.center)
+        distance_w1 = _w1(ref.values, blocks, cur, ref.center)
     else:
-        distance_w1 = _w1(cur, None, ref.values, _PrefixAt(ref.values, ref.center), ref.center)
+        distance_w1 = _w1(cur, None, ref.values, ref.center)
     score = distance_w1 / ref.std_norm  # wasserstein_distance_norm.py
     return _outcome(ref, "wasserstein", score, distance_w1, cur.size)
 
@@ -676,11 +671,7 @@ def _w1_edges(n: int) -> np.ndarray:
 
 
 def _w1(
-    p: np.ndarray,
-    p_blocks: tuple[np.ndarray | None, ...] | None,
-    q: np.ndarray,
-    q_prefix: _PrefixAt,
-    center: float,
+    p: np.ndarray, p_blocks: tuple[np.ndarray | None, ...] | None, q: np.ndarray, center: float
 ) -> float:
     """W1 of two sorted samples, ``p`` the larger: the area between their quantile functions.
 
@@ -700,14 +691,14 @@ def _w1(
     # block boundaries in p's indices; on the integer scale t * n * m they are e * m
     edges = _w1_edges(n)
     if p_blocks is None:
-        p_blocks = (_PrefixAt(p, center)[edges], p[edges[:-1]], p[edges[1:] - 1])
+        p_blocks = (_prefix_at(p, center, edges), p[edges[:-1]], p[edges[1:] - 1])
     p_at_edges, p_first, p_last = p_blocks
     scaled = edges * m
     q_at = scaled // n  # q's index at each boundary: floor(e m / n)
     q_rem = (scaled - q_at * n) / n  # the fraction of q's value interval before the boundary
     # H(e) = integral_0^t (Q_p - Q_q), t = e / n: p's prefix sum minus q's (with the partial value)
     partial = q_rem * (q[np.minimum(q_at, m - 1)] - center)
-    area = p_at_edges / n - (q_prefix[q_at] + partial) / m
+    area = p_at_edges / n - (_prefix_at(q, center, q_at) + partial) / m
     q_lo = q_at[:-1]  # q's values met in block k: indices q_lo[k] ..= q_hi[k]
     q_hi = (scaled[1:] - 1) // n
     above = p_first >= q[q_hi]  # Q_p >= Q_q throughout the block

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import tracemalloc
 import warnings
 from pathlib import Path
 
@@ -89,15 +88,6 @@ def columns_for(method: str) -> list[str]:
     return NUMERICAL + CATEGORICAL
 
 
-def traced_peak_mb(fn) -> float:  # noqa: ANN001
-    tracemalloc.start()
-    try:
-        fn()
-        return tracemalloc.get_traced_memory()[1] / 2**20
-    finally:
-        tracemalloc.stop()
-
-
 def run(
     rows: int,
     repeat: int,
@@ -123,15 +113,9 @@ def run(
                     reference, current, columns, method, CATEGORICAL
                 ),
                 repeat=evidently_repeat,
-                trace_memory=False,
+                trace_memory=evidently_memory,
             )
-            base_mb = None
-            if evidently_memory:
-                base_mb = traced_peak_mb(
-                    lambda columns=columns, method=method: value_drifts(
-                        reference, current, columns, method, CATEGORICAL
-                    )
-                )
+            base_mb = base.peak_mb if evidently_memory else None
         details = ours.result.details["columns"]
         diffs = [abs(details[c]["score"] - base.result[c].score) for c in columns]
         flags = sum(details[c]["drifted"] != base.result[c].drifted for c in columns)

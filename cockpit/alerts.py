@@ -20,20 +20,20 @@ from typing import Any
 import sqlalchemy as sa
 
 from alerting.evidence import evidence_lines
+from alerting.health import BROKEN_PREFIX, Trouble, monitor_alert_slo
 from alerting.lifecycle import Decision, Episode, Firing, decide
 from alerting.lifecycle import Silence as SilenceRule
 from alerting.slack import AlertView, escalation_message, firing_message, resolved_message
 from cockpit import config as cfg
 from cockpit import incidents
 from cockpit.durations import format_duration
-from cockpit.errors import CockpitError
+from cockpit.errors import CockpitError, UsageError
 from cockpit.runner import iso
 from cockpit.slos import SloReport
 from cockpit.store import ActionRecord, Alert, Audit, Outbox, Silence, Store, run_details
 
 log = logging.getLogger(__name__)
 
-BROKEN_PREFIX = "monitor:"
 ACTIVE_ACTION_STATES = ("pending_approval", "queued", "delivered")
 
 
@@ -41,10 +41,6 @@ ACTIVE_ACTION_STATES = ("pending_approval", "queued", "delivered")
 class AlertOutcome:
     alerts: list[dict[str, Any]]
     actions: list[int]
-
-
-def broken_slo_name(monitor: str) -> str:
-    return f"{BROKEN_PREFIX}{monitor}"
 
 
 def cockpit_link(config: cfg.Config, service: str, page: str = "service") -> str | None:
@@ -75,9 +71,8 @@ def latest_episodes_in(conn: sa.Connection) -> dict[str, Alert]:
 
 
 def active_silences(store: Store, at: datetime) -> list[Silence]:
-    query = sa.select(Silence).where((Silence.starts_at <= at) & (Silence.ends_at > at))
     with store.engine.connect() as conn:
-        return [Silence.model_validate(row._mapping) for row in conn.execute(query)]
+        return silences_in(conn, at)
 
 
 def _episode(row: Alert) -> Episode:
@@ -94,18 +89,6 @@ def _episode(row: Alert) -> Episode:
     )
 
 
-def broken_monitors(config: cfg.Config, store: Store, at: datetime) -> list[tuple[str, str, str]]:
-    """(service, monitor, last error) of monitors whose last N runs up to ``at`` all failed."""
-    n = config.alerting.monitor_broken_after
-    out = []
-    for service in config.services:
-        for monitor in service.monitors:
-            runs = store.runs(service.name, monitor.name, until=at, limit=n)
-            if len(runs) == n and all(r.status == "failed" for r in runs):
-                out.append((service.name, monitor.name, runs[0].error or ""))
-    return out
-
-
 # --- one cycle ---------------------------------------------------------------------------------
 
 
@@ -115,25 +98,25 @@ def process(
     at: datetime,
     reports: Sequence[SloReport],
     *,
-    broken: list[tuple[str, str, str]] | None = None,
+    troubles: list[Trouble] | None = None,
     send: bool = True,
 ) -> AlertOutcome:
     """Apply this cycle's SLO state to the alerts; queue notifications and actions.
 
-    ``broken``: monitors failing N runs in a row (read from the store when not given).
-    ``send=False`` records alerts and actions without queuing anything (a replay of history):
-    actions are then recorded as ``dry_run``.
+    ``troubles``: monitors broken or stale (read from the store when not given); each raises
+    its ``monitor:<name>`` ticket. ``send=False`` records alerts and actions without queuing
+    anything (a replay of history): actions are then recorded as ``dry_run``.
     """
+    from cockpit import health
+
     by_key = {(r.service, r.slo): r for r in reports}
     firing = [Firing(r.service, r.slo, r.alert.severity) for r in reports if r.alert is not None]
-    if broken is None:
-        broken = broken_monitors(config, store, at)
-    firing += [
-        Firing(service, broken_slo_name(monitor), "ticket") for service, monitor, _ in broken
-    ]
-    broken_errors = {(s, broken_slo_name(m)): e for s, m, e in broken}
+    if troubles is None:
+        troubles = health.troubles(config, store, at)
+    firing += [Firing(t.service, t.slo, "ticket") for t in troubles]
+    trouble_of = {(t.service, t.slo): t for t in troubles}
     evaluated = [(r.service, r.slo) for r in reports]
-    evaluated += [(s.name, broken_slo_name(m.name)) for s in config.services for m in s.monitors]
+    evaluated += [(s.name, monitor_alert_slo(m.name)) for s in config.services for m in s.monitors]
 
     latest = latest_episodes(store)
     silences = active_silences(store, at)
@@ -162,7 +145,7 @@ def process(
                 at,
                 config,
                 store,
-                broken_errors,
+                trouble_of,
             )
             if decision.kind in ("fire", "resolve"):
                 incidents.on_alert(conn, row, decision.kind, at)
@@ -213,7 +196,7 @@ def _apply(
     at: datetime,
     config: cfg.Config,
     store: Store,
-    broken_errors: dict[tuple[str, str], str],
+    trouble_of: dict[tuple[str, str], Trouble],
 ) -> Alert:
     table = Alert.__table__
     values: dict[str, Any] = {"last_evaluated_at": at}
@@ -227,7 +210,7 @@ def _apply(
             budget_remaining=report.error_budget_remaining,
         )
     if decision.kind != "resolve":
-        values["evidence"] = json.dumps(_evidence(config, store, decision, at, broken_errors))
+        values["evidence"] = json.dumps(_evidence(config, store, decision, at, trouble_of))
     if decision.notify:
         values["last_notified_at"] = at
     if decision.kind == "fire":
@@ -260,12 +243,13 @@ def _evidence(
     store: Store,
     decision: Decision,
     at: datetime,
-    broken_errors: dict[tuple[str, str], str],
+    trouble_of: dict[tuple[str, str], Trouble],
 ) -> list[str]:
     if decision.slo.startswith(BROKEN_PREFIX):
-        error = broken_errors.get((decision.service, decision.slo), "")
-        n = config.alerting.monitor_broken_after
-        return [f"the last {n} runs failed: {error}"[:300]]
+        trouble = trouble_of.get((decision.service, decision.slo))
+        if trouble is None:
+            return []
+        return trouble.evidence(config.alerting.monitor_broken_after, iso)
     try:
         service = config.service(decision.service)
         slo = next(s for s in service.slos if s.name == decision.slo)
@@ -552,6 +536,14 @@ def trigger_manual_action(
         )
         details = {"service": service, "rule": rule_index, "do": rule.do, "reason": reason.strip()}
         audit(conn, actor, "manual_action", f"action:{action_id}", details, at=now)
+        what = "dry run, nothing called" if rule.dry_run else "queued for the daemon to deliver"
+        incidents.on_action(
+            conn,
+            action_id,
+            now,
+            f"manual {rule.do} via {rule.webhook} by {actor} ({what}): {reason.strip()}",
+            actor=actor,
+        )
         row = conn.execute(sa.select(ActionRecord).where(ActionRecord.id == action_id)).one()
     return ActionRecord.model_validate(row._mapping)
 
@@ -754,25 +746,71 @@ def audit(
 
 
 def ack(store: Store, alert_id: int, actor: str) -> Alert:
-    """Acknowledge a firing alert: no more repeats until it resolves."""
+    """Acknowledge a firing alert: no more repeats until it resolves. Acking twice, or acking
+    a resolved alert, is refused (and writes nothing)."""
     from cockpit.store import utcnow
 
     with store.engine.begin() as conn:
         row = conn.execute(sa.select(Alert).where(Alert.id == alert_id)).first()
         if row is None:
-            raise CockpitError(f"no alert with id {alert_id}")
+            raise CockpitError(f"no alert with id {alert_id} (cockpit alerts list shows them)")
+        alert = Alert.model_validate(row._mapping)
+        if alert.state != "firing":
+            raise CockpitError(
+                f"alert #{alert_id} ({alert.service}/{alert.slo}) resolved at "
+                f"{iso(alert.resolved_at) if alert.resolved_at else '?'}: nothing to acknowledge"
+            )
+        if alert.acked_at is not None:
+            raise CockpitError(
+                f"alert #{alert_id} ({alert.service}/{alert.slo}) is already acknowledged, by "
+                f"{alert.acked_by} at {iso(alert.acked_at)}"
+            )
         now = utcnow()
-        conn.execute(
-            sa.update(Alert.__table__)
-            .where(Alert.__table__.c.id == alert_id)
+        table = Alert.__table__
+        claimed = conn.execute(
+            sa.update(table)
+            .where((table.c.id == alert_id) & table.c.acked_at.is_(None))
             .values(acked_by=actor, acked_at=now)
-        )
+        ).rowcount
+        if claimed != 1:  # someone acked it between the read and this write
+            raise CockpitError(f"alert #{alert_id} was acknowledged meanwhile by someone else")
         audit(conn, actor, "ack", f"alert:{alert_id}", at=now)
         acked = Alert.model_validate(
             conn.execute(sa.select(Alert).where(Alert.id == alert_id)).one()._mapping
         )
         incidents.on_ack(conn, acked, actor, now)
         return acked
+
+
+SEVERITIES = ("page", "ticket")
+
+
+def check_matchers(
+    config: cfg.Config, service: str | None, slo: str | None, severity: str | None
+) -> None:
+    """A silence may only name what exists: a service of the config, an SLO (or a monitor's
+    own ``monitor:<name>`` alert) of that service, a severity. ``UsageError`` names the
+    unknown one and what is known."""
+    services = {s.name: s for s in config.services}
+    if service is not None and service not in services:
+        raise UsageError(
+            f"no service {service!r} in the config (known: {', '.join(services) or 'none'})"
+        )
+    if severity is not None and severity not in SEVERITIES:
+        raise UsageError(f"severity must be one of {', '.join(SEVERITIES)}, got {severity!r}")
+    if slo is not None:
+        scope = [services[service]] if service is not None else list(services.values())
+        known = {name for s in scope for name in alert_slos(s)}
+        if slo not in known:
+            where = f"service {service!r}" if service is not None else "any service"
+            raise UsageError(
+                f"no SLO {slo!r} in {where} (known: {', '.join(sorted(known)) or 'none'})"
+            )
+
+
+def alert_slos(service: cfg.Service) -> list[str]:
+    """What an alert of ``service`` can be about: its SLOs, then its monitors' own alerts."""
+    return [s.name for s in service.slos] + [monitor_alert_slo(m.name) for m in service.monitors]
 
 
 def add_silence(
@@ -785,9 +823,14 @@ def add_silence(
     service: str | None = None,
     slo: str | None = None,
     severity: str | None = None,
+    config: cfg.Config | None = None,
 ) -> Silence:
+    """Mute matching alerts until ``ends_at``. It acts at once: matching firing alerts read
+    silenced from this transaction on, and the open incidents they belong to say so."""
     from cockpit.store import utcnow
 
+    if config is not None:
+        check_matchers(config, service, slo, severity)
     if not reason.strip():
         raise CockpitError("a silence needs a reason (what is being worked on, by whom)")
     now = utcnow()
@@ -804,11 +847,14 @@ def add_silence(
                 severity=severity,
                 starts_at=starts_at,
                 ends_at=ends_at,
-                reason=reason,
+                reason=reason.strip(),
                 created_by=actor,
                 created_at=now,
             )
         ).inserted_primary_key[0]
+        silence = Silence.model_validate(
+            conn.execute(sa.select(Silence).where(Silence.id == silence_id)).one()._mapping
+        )
         audit(
             conn,
             actor,
@@ -819,13 +865,119 @@ def add_silence(
                 "slo": slo,
                 "severity": severity,
                 "ends_at": iso(ends_at),
-                "reason": reason,
+                "reason": reason.strip(),
             },
             at=now,
+        )
+        matched = _refresh_silenced(conn, now)
+        text = (
+            f"{actor} silenced {matcher_text(silence)} until {iso(ends_at)}: {silence.reason}"
+            if starts_at <= now
+            else f"{actor} scheduled a silence of {matcher_text(silence)} from {iso(starts_at)} "
+            f"to {iso(ends_at)}: {silence.reason}"
+        )
+        incidents.on_silence(
+            conn, [a for a in matched if _matches(silence, a, now)], now, text, actor
+        )
+        return silence
+
+
+def end_silence(store: Store, silence_id: int, actor: str) -> Silence:
+    """End a silence now (it is kept, with who ended it); matching alerts notify again."""
+    from cockpit.store import utcnow
+
+    table = Silence.__table__
+    now = utcnow()
+    with store.engine.begin() as conn:
+        row = conn.execute(sa.select(Silence).where(Silence.id == silence_id)).first()
+        if row is None:
+            raise CockpitError(
+                f"no silence with id {silence_id} (cockpit alerts silences lists them)"
+            )
+        silence = Silence.model_validate(row._mapping)
+        if silence.ends_at <= now:
+            by = f" by {silence.ended_by}" if silence.ended_by else ""
+            raise CockpitError(f"silence #{silence_id} already ended at {iso(silence.ends_at)}{by}")
+        conn.execute(
+            sa.update(table)
+            .where(table.c.id == silence_id)
+            .values(ends_at=max(now, silence.starts_at), ended_by=actor)
+        )
+        audit(conn, actor, "unsilence", f"silence:{silence_id}", at=now)
+        was = [a for a in _firing(conn) if _matches(silence, a, now)]
+        _refresh_silenced(conn, now)
+        incidents.on_silence(
+            conn, was, now, f"{actor} ended the silence of {matcher_text(silence)}", actor
         )
         return Silence.model_validate(
             conn.execute(sa.select(Silence).where(Silence.id == silence_id)).one()._mapping
         )
+
+
+def matcher_text(silence: Silence) -> str:
+    """``loan-default/no-drift (page)``, with ``*`` for what matches anything."""
+    text = f"{silence.service or '*'}/{silence.slo or '*'}"
+    return text + (f" ({silence.severity})" if silence.severity else "")
+
+
+def _rule(silence: Silence) -> SilenceRule:
+    return SilenceRule(
+        silence.service, silence.slo, silence.severity, silence.starts_at, silence.ends_at
+    )
+
+
+def _matches(silence: Silence, alert: Alert, at: datetime) -> bool:
+    rule = _rule(silence)
+    probe = min(max(at, silence.starts_at), silence.ends_at - timedelta(microseconds=1))
+    return rule.matches(alert.service, alert.slo, alert.severity, probe)
+
+
+def _firing(conn: sa.Connection) -> list[Alert]:
+    rows = conn.execute(sa.select(Alert).where(Alert.state == "firing"))
+    return [Alert.model_validate(r._mapping) for r in rows]
+
+
+def silences_in(conn: sa.Connection, at: datetime) -> list[Silence]:
+    query = sa.select(Silence).where((Silence.starts_at <= at) & (Silence.ends_at > at))
+    return [Silence.model_validate(row._mapping) for row in conn.execute(query)]
+
+
+def _refresh_silenced(conn: sa.Connection, at: datetime) -> list[Alert]:
+    """Set each firing alert's ``silenced`` to whether an active silence matches it now."""
+    rules = [_rule(s) for s in silences_in(conn, at)]
+    table = Alert.__table__
+    firing = _firing(conn)
+    for alert in firing:
+        silenced = any(r.matches(alert.service, alert.slo, alert.severity, at) for r in rules)
+        if silenced != alert.silenced:
+            conn.execute(sa.update(table).where(table.c.id == alert.id).values(silenced=silenced))
+    return firing
+
+
+def silences_json(store: Store, at: datetime | None = None) -> list[dict[str, Any]]:
+    """The ``cockpit alerts silences --json`` contract: silences that have not ended, soonest
+    end first."""
+    from cockpit.store import utcnow
+
+    at = at or utcnow()
+    query = sa.select(Silence).where(Silence.ends_at > at).order_by(Silence.ends_at, Silence.id)
+    with store.engine.connect() as conn:
+        rows = [Silence.model_validate(r._mapping) for r in conn.execute(query)]
+    return [
+        {
+            "id": s.id,
+            "matchers": {"service": s.service, "slo": s.slo, "severity": s.severity},
+            "service": s.service,
+            "slo": s.slo,
+            "severity": s.severity,
+            "starts_at": iso(s.starts_at),
+            "ends_at": iso(s.ends_at),
+            "active": s.starts_at <= at,
+            "reason": s.reason,
+            "by": s.created_by,
+        }
+        for s in rows
+    ]
 
 
 def approve_action(

@@ -17,7 +17,8 @@ from typing import Annotated, Any
 import typer
 
 from cockpit.config import Config, load_config
-from cockpit.errors import CockpitError, ConfigError
+from cockpit.errors import CockpitError, ConfigError, UsageError
+from slo.status import STATUS_RANK
 
 app = typer.Typer(
     help="ML SRE cockpit: monitors, SLOs, burn-rate alerts and actions for ML services.",
@@ -29,7 +30,9 @@ db_app = typer.Typer(help="The store.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 slo_app = typer.Typer(help="SLO state.", no_args_is_help=True)
 app.add_typer(slo_app, name="slo")
-alerts_app = typer.Typer(help="Alerts: list, ack, silence.", no_args_is_help=True)
+alerts_app = typer.Typer(
+    help="Alerts: list, ack, silence, silences, unsilence.", no_args_is_help=True
+)
 app.add_typer(alerts_app, name="alerts")
 actions_app = typer.Typer(help="Retrain, rollback and custom actions.", no_args_is_help=True)
 app.add_typer(actions_app, name="actions")
@@ -213,22 +216,25 @@ def slo_status(
     as_json: JsonOpt = False,
 ) -> None:
     """Every SLO's error budget, burn rates and active alert at --at."""
-    from cockpit.slos import evaluate_slos
+    from cockpit.slos import evaluate_slos, statuses
 
     moment = parse_time(at)
     loaded = _load(config)
     try:
-        reports = evaluate_slos(loaded, _open_store(loaded), moment, save=False)
+        store = _open_store(loaded)
+        reports = evaluate_slos(loaded, store, moment, save=False)
+        status = statuses(loaded, store, moment, reports)
     except CockpitError as exc:
         raise _fail(exc) from None
     if as_json:
-        _print_json([r.to_json() for r in reports])
+        _print_json([{**r.to_json(), "status": status[(r.service, r.slo)]} for r in reports])
         return
     from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"SLOs at {moment.isoformat().replace('+00:00', 'Z')}")
     for column in (
+        "status",
         "service",
         "slo",
         "objective",
@@ -244,9 +250,11 @@ def slo_status(
         table.add_column(
             column, justify="right" if column in ("objective", "1h", "6h", "1d", "3d") else "left"
         )
-    for r in reports:
+    for r in sorted(reports, key=lambda r: STATUS_RANK[status[(r.service, r.slo)]]):
         alert = r.alerts_json()
+        word = status[(r.service, r.slo)]
         table.add_row(
+            f"[{STATUS_STYLE[word]}]{word}[/]",
             r.service,
             r.slo,
             f"{r.objective:g}",
@@ -259,6 +267,17 @@ def slo_status(
             else "",
         )
     Console().print(table)
+
+
+STATUS_STYLE = {
+    "firing": "bold red",
+    "stale": "bold magenta",
+    "burning": "bold yellow",
+    "exhausted": "red",
+    "at_risk": "yellow",
+    "healthy": "green",
+    "no_data": "dim",
+}
 
 
 def budget_bar(remaining: float | None, width: int = 20) -> str:
@@ -408,8 +427,9 @@ def alerts_list(
         return
     for a in rows:
         acked = f" acked by {a['acked_by']}" if a["acked_by"] else ""
+        silenced = " silenced" if a["silenced"] and a["state"] == "firing" else ""
         typer.echo(
-            f"#{a['id']} {a['state']:<8} {a['severity']:<6} {a['service']}/{a['slo']} since {a['started_at']}{acked}"
+            f"#{a['id']} {a['state']:<8} {a['severity']:<6} {a['service']}/{a['slo']} since {a['started_at']}{acked}{silenced}"
         )
 
 
@@ -434,14 +454,16 @@ def alerts_ack(
 def alerts_silence(
     config: ConfigArg,
     reason: Annotated[str, typer.Option("--reason", help="why (shown with the silence)")],
-    duration: Annotated[str, typer.Option("--for", help="how long, like 2h")] = "1h",
+    duration: Annotated[str, typer.Option("--for", help="how long, like 2h or 90m")] = "1h",
     service: Annotated[str | None, typer.Option(help="match this service (default: any)")] = None,
-    slo: Annotated[str | None, typer.Option(help="match this SLO (default: any)")] = None,
+    slo: Annotated[
+        str | None, typer.Option(help="match this SLO, or monitor:<name> (default: any)")
+    ] = None,
     severity: Annotated[str | None, typer.Option(help="page or ticket (default: any)")] = None,
     by: ByOpt = "",
 ) -> None:
-    """Silence matching alerts for a while: still recorded, not notified."""
-    from cockpit.alerts import add_silence
+    """Silence matching alerts for a while, at once: still recorded, not notified."""
+    from cockpit.alerts import add_silence, check_matchers
     from cockpit.durations import parse_duration
     from cockpit.store import utcnow
 
@@ -451,6 +473,11 @@ def alerts_silence(
         raise typer.BadParameter(str(exc), param_hint="--for") from None
     loaded = _load(config)
     try:
+        check_matchers(loaded, service, slo, severity)
+    except UsageError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    try:
         row = add_silence(
             _open_store(loaded),
             actor=_operator(by),
@@ -459,10 +486,57 @@ def alerts_silence(
             service=service,
             slo=slo,
             severity=severity,
+            config=loaded,
         )
     except CockpitError as exc:
         raise _fail(exc) from None
-    typer.echo(f"silence #{row.id} until {row.ends_at.isoformat()} ({reason})")
+    typer.echo(f"silence #{row.id} until {_iso(row.ends_at)} ({row.reason})")
+
+
+@alerts_app.command("silences")
+def alerts_silences(config: ConfigArg, as_json: JsonOpt = False) -> None:
+    """Silences that have not ended: id, matchers, until when, why, by whom."""
+    from cockpit.alerts import silences_json
+
+    loaded = _load(config)
+    try:
+        rows = silences_json(_open_store(loaded))
+    except CockpitError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        typer.echo("no active silences")
+    for r in rows:
+        matchers = f"{r['service'] or '*'}/{r['slo'] or '*'}" + (
+            f" ({r['severity']})" if r["severity"] else ""
+        )
+        when = (
+            f"until {r['ends_at']}" if r["active"] else f"from {r['starts_at']} to {r['ends_at']}"
+        )
+        typer.echo(f"#{r['id']} {matchers} {when} by {r['by']}: {r['reason']}")
+
+
+@alerts_app.command("unsilence")
+def alerts_unsilence(
+    config: ConfigArg,
+    silence_id: Annotated[int, typer.Argument(help="the silence's id (cockpit alerts silences)")],
+    by: ByOpt = "",
+) -> None:
+    """End a silence now: matching alerts notify again."""
+    from cockpit.alerts import end_silence, matcher_text
+
+    loaded = _load(config)
+    try:
+        row = end_silence(_open_store(loaded), silence_id, _operator(by))
+    except CockpitError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"silence #{row.id} of {matcher_text(row)} ended by {row.ended_by}")
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 @actions_app.command("list")
@@ -537,7 +611,7 @@ def incidents_export(
 
     loaded = _load(config)
     try:
-        text = export_markdown(_open_store(loaded), incident_id)
+        text = export_markdown(_open_store(loaded), incident_id, config=loaded)
     except CockpitError as exc:
         raise _fail(exc) from None
     if out is None:

@@ -556,6 +556,13 @@ class AlertingDefaults(Strict):
     )
     send_resolved: bool = True
     monitor_broken_after: int = Field(default=3, ge=1, description="failed runs in a row")
+    stale_after: Duration | None = Field(
+        default=None,
+        description="no ok run for longer: a stale ticket (default: 3 intervals, at least 15m)",
+    )
+    at_risk_below: float = Field(
+        default=0.25, gt=0, lt=1, description="budget left under this share: at_risk"
+    )
 
 
 class Config(Strict):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from cockpit import alerts, schedule
+from cockpit import alerts, health, schedule
 from cockpit import config as cfg
 from cockpit.outbox import Deliverer
 from cockpit.runner import CycleResult, Runner, backfill
@@ -60,38 +60,18 @@ def replay(
         }
     )
     history = evaluate_history(config, store, moments)
-    broken_at = _broken_timeline(config, records, moments)
+    troubles_at = health.trouble_history(config, store, records, moments)
     previous: tuple | None = None
     for i, at in enumerate(moments):
         reports: list[SloReport] = [series[i] for series in history.values()]
-        broken = broken_at[i]
+        troubles = troubles_at[i]
         state = (
             tuple((r.service, r.slo, r.alert.severity if r.alert else None) for r in reports),
-            tuple(broken),
+            tuple(sorted((t.service, t.slo) for t in troubles)),
         )
         if state != previous:
-            alerts.process(config, store, at, reports, broken=list(broken), send=notify)
+            alerts.process(config, store, at, reports, troubles=troubles, send=notify)
             previous = state
     if notify:
         Deliverer(config, store).deliver_due()
     return records
-
-
-def _broken_timeline(
-    config: cfg.Config, records: list[RunRecord], moments: list[datetime]
-) -> list[list[tuple[str, str, str]]]:
-    """At each moment, the monitors whose last N runs up to it had all failed."""
-    n = config.alerting.monitor_broken_after
-    streak: dict[tuple[str, str], int] = {}
-    errors: dict[tuple[str, str], str] = {}
-    ordered = sorted(records, key=lambda r: r.window_end)
-    out, i = [], 0
-    for at in moments:
-        while i < len(ordered) and ordered[i].window_end <= at:
-            record = ordered[i]
-            key = (record.service, record.monitor)
-            streak[key] = streak.get(key, 0) + 1 if record.status == "failed" else 0
-            errors[key] = record.error or ""
-            i += 1
-        out.append(sorted((s, m, errors[(s, m)]) for (s, m), k in streak.items() if k >= n))
-    return out

@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -198,6 +199,7 @@ class Daemon:
         self.clock = clock
         self.port, self.host = port, host
         self.role = "standby"
+        self.started_at = utcnow()
         self.last_run_at: datetime | None = None
         self.stopping = threading.Event()
         self.cycle_lock = threading.Lock()
@@ -358,9 +360,13 @@ class Daemon:
         self.schedule_jobs()
 
     def leadership_loop(self) -> None:
+        """Every few seconds: take or keep the scheduler lock, say this process is alive (the
+        cockpit shows whether a daemon runs), and deliver what others queued meanwhile (an
+        operator's manual action, an approval) without waiting for the next monitor."""
         while not self.stopping.is_set():
             try:
                 if self.role == "standby" and self.leadership.try_acquire():
+                    self.beat()
                     self.become_active()
                 elif self.role == "active" and not self.leadership.try_acquire():
                     log.error("lost the scheduler lock: standing by", extra={"role": "standby"})
@@ -371,7 +377,17 @@ class Daemon:
             except Exception:
                 self.errors.labels("leadership").inc()
                 log.exception("leadership check failed")
+            self.beat()
+            if self.role == "active" and not self.stopping.is_set():
+                self.deliver(max_seconds=2.0)
             self.stopping.wait(STANDBY_POLL_S)
+
+    def beat(self) -> None:
+        try:
+            self.store.beat(socket.gethostname(), os.getpid(), self.role, self.started_at)
+        except Exception as exc:  # noqa: BLE001 - a store outage is counted, never fatal
+            self.errors.labels("heartbeat").inc()
+            log.warning("heartbeat not recorded: %s", exc.__class__.__name__)
 
     # --- reload, stop ----------------------------------------------------------------------
 
@@ -490,6 +506,8 @@ class Daemon:
         if remaining > 0.5 and self.role == "active":
             self.deliver(max_seconds=min(remaining - 0.5, 2.0))
         self.leadership.release()
+        self.role = "stopped"
+        self.beat()  # the cockpit says at once that no daemon runs
         if self.http is not None:
             self.http.shutdown()
         log.info("stopped", extra={"event": "stopped"})

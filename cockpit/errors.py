@@ -5,6 +5,7 @@
     ├── SourceError              a data source cannot be read: missing file, column, table, URL
     ├── MonitorError             a monitor cannot compute its SLIs from the data it was given
     ├── StoreError               the store cannot be opened or migrated
+    ├── UsageError               a command names something the config does not have
     └── DeliveryError            a notification or webhook could not be delivered
 
 Anything else that escapes is a bug: the CLI and the daemon log it with its traceback.
@@ -51,6 +52,11 @@ class MonitorError(CockpitError):
 
 class StoreError(CockpitError):
     """The store cannot be reached, opened or migrated."""
+
+
+class UsageError(CockpitError):
+    """A command or form names a service, SLO or severity that the config does not have; the
+    CLI exits 2 for it, as for an invalid config."""
 
 
 class DeliveryError(CockpitError):

@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
+from cockpit import config as cfg
 from cockpit.durations import format_duration
 from cockpit.errors import CockpitError
 from cockpit.runner import iso
-from cockpit.store import ActionRecord, Alert, Incident, IncidentEvent, SloEvaluation, Store, utcnow
+from cockpit.store import ActionRecord, Alert, Incident, IncidentEvent, Store, utcnow
 
 STATUSES = ("open", "mitigated", "resolved", "postmortem_in_review", "closed")
 OPEN_STATUSES = ("open", "mitigated")
@@ -120,15 +121,52 @@ def on_alert(conn: sa.Connection, alert: Alert, kind: str, at: datetime) -> None
                 )
 
 
-def on_action(conn: sa.Connection, action_id: int, at: datetime, text: str) -> None:
-    """Record an action (or its outcome) on the incident of the alert that fired it."""
-    incident_id = conn.execute(
-        sa.select(Alert.__table__.c.incident_id)
-        .join(ActionRecord.__table__, ActionRecord.__table__.c.alert_id == Alert.__table__.c.id)
-        .where(ActionRecord.__table__.c.id == action_id)
-    ).scalar()
+def on_action(
+    conn: sa.Connection, action_id: int, at: datetime, text: str, actor: str | None = None
+) -> None:
+    """Record an action (or its outcome) on its incident: the incident of the alert that fired
+    it, or, for an operator's manual action (no alert), its service's incident open then."""
+    actions, alerts, incidents = ActionRecord.__table__, Alert.__table__, Incident.__table__
+    action = conn.execute(
+        sa.select(actions.c.service, actions.c.alert_id).where(actions.c.id == action_id)
+    ).first()
+    if action is None:
+        return
+    incident_id = None
+    if action.alert_id is not None:
+        incident_id = conn.execute(
+            sa.select(alerts.c.incident_id).where(alerts.c.id == action.alert_id)
+        ).scalar()
+    if incident_id is None:
+        incident_id = conn.execute(
+            sa.select(incidents.c.id)
+            .where(
+                (incidents.c.service == action.service)
+                & incidents.c.status.in_(OPEN_STATUSES)
+                & (incidents.c.opened_at <= at)
+            )
+            .order_by(incidents.c.opened_at.desc())
+            .limit(1)
+        ).scalar()
     if incident_id is not None:
-        _event(conn, incident_id, at, "action", text, action_id=action_id)
+        _event(conn, incident_id, at, "action", text, action_id=action_id, actor=actor)
+
+
+def on_silence(
+    conn: sa.Connection, matched: list[Alert], at: datetime, text: str, actor: str
+) -> None:
+    """A silence set or ended: one line on each open incident whose firing alerts it matches."""
+    incidents = Incident.__table__
+    ids = sorted({a.incident_id for a in matched if a.incident_id is not None})
+    if not ids:
+        return
+    open_ids = conn.execute(
+        sa.select(incidents.c.id).where(
+            incidents.c.id.in_(ids) & incidents.c.status.in_(OPEN_STATUSES)
+        )
+    ).scalars()
+    for incident_id in open_ids:
+        _event(conn, incident_id, at, "silence", text, actor=actor)
 
 
 def on_ack(conn: sa.Connection, alert: Alert, actor: str, at: datetime) -> None:
@@ -345,10 +383,16 @@ class Impact:
     burn_started_at: datetime | None
 
 
-def impact(store: Store, incident: Incident, now: datetime | None = None) -> Impact:
-    """Duration, error budget each SLO burned between opening and resolution, time to detect
-    (from the first moment the SLO burned faster than its budget allows, 5-minute burn > 1, up
-    to the alert)."""
+DETECT_LOOKBACK = timedelta(days=7)  # how far back a burn's first bad event is looked for
+
+
+def impact(
+    store: Store, incident: Incident, now: datetime | None = None, *, config: cfg.Config
+) -> Impact:
+    """Duration, error budget each SLO burned between opening and resolution, and time to
+    detect: from the first bad event or timeslice of the stretch of bad ones that led to the
+    incident (any of its SLOs; see ``EventSeries.burn_start``) up to the alert that opened it,
+    not from when the alert tier's window began to burn."""
     end = incident.resolved_at or now or utcnow()
     slos = sorted(
         {
@@ -372,29 +416,36 @@ def impact(store: Store, incident: Incident, now: datetime | None = None) -> Imp
                 after[-1].error_budget_remaining if after else None,
             )
         )
-        started = _burn_start(before, incident.opened_at)
+        started = _first_bad(store, config, incident, slo)
         if started is not None and (burn_started is None or started < burn_started):
             burn_started = started
     ttd = incident.opened_at - burn_started if burn_started else None
     return Impact(end - incident.opened_at, tuple(impacts), ttd, burn_started)
 
 
-def _burn_start(before: list[SloEvaluation], opened_at: datetime) -> datetime | None:
-    start = None
-    for h in reversed(before):
-        rate = json.loads(h.burn_rates).get("5m")
-        if rate is None or rate <= 1:
-            break
-        start = h.at
-    if start is None:
-        return opened_at if before else None
-    # the burn began within the bucket before the first burning evaluation
-    return start
+def _first_bad(
+    store: Store, config: cfg.Config, incident: Incident, slo_name: str
+) -> datetime | None:
+    """The first bad event or timeslice of the bad stretch that runs up to the opening."""
+    from cockpit.slos import load_series
+
+    try:
+        service = config.service(incident.service)
+        slo = next(s for s in service.slos if s.name == slo_name)
+    except StopIteration:
+        return None  # the SLO left the config since
+    series = load_series(
+        store, service, slo, incident.opened_at - DETECT_LOOKBACK, incident.opened_at
+    )
+    start_s = series.burn_start(incident.opened_at.timestamp(), slo.objective)
+    return None if start_s is None else datetime.fromtimestamp(start_s, UTC)
 
 
-def postmortem(store: Store, incident: Incident, now: datetime | None = None) -> dict[str, Any]:
+def postmortem(
+    store: Store, incident: Incident, now: datetime | None = None, *, config: cfg.Config
+) -> dict[str, Any]:
     """The stored postmortem over a computed draft: people's words win, numbers are filled in."""
-    facts = impact(store, incident, now)
+    facts = impact(store, incident, now, config=config)
     alerts = incident_alerts(store, incident.id or 0)
     evidence = [line for a in alerts[:1] for line in (json.loads(a.evidence) if a.evidence else [])]
     burned = "; ".join(
@@ -434,10 +485,12 @@ def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1%}"
 
 
-def export_markdown(store: Store, incident_id: int, now: datetime | None = None) -> str:
+def export_markdown(
+    store: Store, incident_id: int, now: datetime | None = None, *, config: cfg.Config
+) -> str:
     """The postmortem as Markdown, one heading per section of the Google SRE template."""
     incident = get(store, incident_id)
-    pm = postmortem(store, incident, now)
+    pm = postmortem(store, incident, now, config=config)
     events = timeline(store, incident_id)
     lines = [
         f"# Postmortem: {incident.title}",

@@ -36,8 +36,18 @@ class StoreCollector(Collector):
             "Duration of the latest run of each monitor.",
             labels=["service", "monitor"],
         )
+        last_success = GaugeMetricFamily(
+            "cockpit_monitor_last_success_timestamp_seconds",
+            "When the newest ok run of each monitor finished (Unix time): alert when it stops "
+            "moving, the cockpit or its feed has stopped.",
+            labels=["service", "monitor"],
+        )
         for service in self.config.services:
             for monitor in service.monitors:
+                ok = self.store.runs(service.name, monitor.name, status="ok", limit=1)
+                if ok:
+                    finished = ok[0].started_at.timestamp() + ok[0].duration_s
+                    last_success.add_metric([service.name, monitor.name], finished)
                 run = self.store.latest_run(service.name, monitor.name)
                 if run is None:
                     continue
@@ -49,6 +59,7 @@ class StoreCollector(Collector):
                         sli.add_metric([service.name, monitor.name, name], value)
         yield sli
         yield duration
+        yield last_success
 
         runs = CounterMetricFamily(
             "cockpit_monitor_runs",

@@ -7,8 +7,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from alerting.lifecycle import Silence as SilenceRule
 from cockpit.runner import iso
-from cockpit.store import ActionRecord, Alert, Store
+from cockpit.store import ActionRecord, Alert, Silence, Store, utcnow
 
 
 def _iso(value: Any) -> str | None:
@@ -21,8 +22,24 @@ def list_alerts(
     query = sa.select(Alert).order_by(Alert.started_at.desc(), Alert.id.desc()).limit(limit)
     if firing_only:
         query = query.where(Alert.state == "firing")
+    now = utcnow()
     with store.engine.connect() as conn:
         rows = [Alert.model_validate(r._mapping) for r in conn.execute(query)]
+        silences = conn.execute(
+            sa.select(Silence).where((Silence.starts_at <= now) & (Silence.ends_at > now))
+        ).all()
+    rules = [
+        SilenceRule(s.service, s.slo, s.severity, s.starts_at, s.ends_at)
+        for s in (Silence.model_validate(x._mapping) for x in silences)
+    ]
+
+    def silenced(r: Alert) -> bool:
+        """A firing alert is silenced when a silence matches it now (whatever the last cycle
+        recorded); a resolved one keeps what it was."""
+        if r.state != "firing":
+            return r.silenced
+        return any(rule.matches(r.service, r.slo, r.severity, now) for rule in rules)
+
     return [
         {
             "id": r.id,
@@ -34,7 +51,7 @@ def list_alerts(
             "started_at": _iso(r.started_at),
             "resolved_at": _iso(r.resolved_at),
             "acked_by": r.acked_by,
-            "silenced": r.silenced,
+            "silenced": silenced(r),
             "burn_rate": r.burn_rate,
             "long_window": r.long_window,
             "short_window": r.short_window,

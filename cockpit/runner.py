@@ -137,14 +137,7 @@ class Runner:
         return Window(start, end)
 
     def _label_delay(self, service: cfg.Service, monitor: AnyMonitor) -> timedelta:
-        labels = service.data.labels
-        if (
-            isinstance(monitor, cfg.PredictionQualityMonitor)
-            and monitor.metric != "ctr"
-            and labels is not None
-        ):
-            return labels.delay
-        return timedelta(0)
+        return schedule.label_delay(service, monitor)
 
     # --- one cycle -------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from apscheduler.triggers.cron import CronTrigger
 
-from cockpit.config import MonitorBase
+from cockpit.config import MonitorBase, PredictionQualityMonitor, Service
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -70,3 +70,17 @@ def ticks(monitor: MonitorBase, start: datetime, end: datetime) -> list[datetime
             return out
         out.append(fire.astimezone(UTC))
         last, probe = fire, fire + timedelta(seconds=1)
+
+
+def label_delay(service: Service, monitor: MonitorBase) -> timedelta:
+    """How far a monitor's windows lag its ticks: a prediction-quality monitor (but CTR, whose
+    clicks are in the log) waits for late labels; every other monitor looks up to its tick."""
+    labels = service.data.labels
+    if isinstance(monitor, PredictionQualityMonitor) and monitor.metric != "ctr" and labels:
+        return labels.delay
+    return timedelta(0)
+
+
+def expected_end(service: Service, monitor: MonitorBase, at: datetime) -> datetime:
+    """The window end a monitor reaches at ``at``."""
+    return at - label_delay(service, monitor)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from alerting.health import is_stale
 from cockpit import config as cfg
 from cockpit import schedule
 from cockpit.durations import format_duration
@@ -22,6 +23,7 @@ from cockpit.store import Store
 from slo.engine import BURN_WINDOWS, SloSpec, evaluate, evaluate_timeline
 from slo.rules import WORKBOOK_TIERS, Tier
 from slo.series import Condition, EventSeries
+from slo.status import SloStatus, slo_status
 
 # The longest look back an evaluation needs: a calendar month, or the longest rolling window.
 MONTH = timedelta(days=31)
@@ -176,6 +178,34 @@ def evaluate_slos(
     if save and reports:
         store.save_slo_evaluations([r.row() for r in reports])
     return reports
+
+
+def statuses(
+    config: cfg.Config, store: Store, at: datetime, reports: Sequence[SloReport]
+) -> dict[tuple[str, str], SloStatus]:
+    """Each report's status word at ``at`` (see :mod:`slo.status`): firing from the alerts
+    that fire at ``at``, stale from its monitor's newest ok run."""
+    from cockpit.health import stale_after
+
+    firing = store.firing_at(at)
+    stale: dict[tuple[str, str], bool] = {}
+    out: dict[tuple[str, str], SloStatus] = {}
+    for report in reports:
+        service = config.service(report.service)
+        monitor = service.monitor(next(s for s in service.slos if s.name == report.slo).monitor)
+        key = (service.name, monitor.name)
+        if key not in stale:
+            expected = schedule.expected_end(service, monitor, at)
+            last_ok = store.last_ok_end(service.name, monitor.name, until=expected)
+            stale[key] = is_stale(last_ok, expected, stale_after(config, monitor, at))
+        out[(report.service, report.slo)] = slo_status(
+            firing=(report.service, report.slo) in firing,
+            stale=stale[key],
+            burn_1h=report.burn_rates.get("1h"),
+            budget_remaining=report.error_budget_remaining,
+            at_risk_below=config.alerting.at_risk_below,
+        )
+    return out
 
 
 def evaluate_history(

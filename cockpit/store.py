@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +160,21 @@ class Silence(SQLModel, table=True):
     reason: str = Field(sa_type=sa.Text)
     created_by: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    ended_by: str | None = Field(default=None, max_length=200)  # ended early, by whom
+
+
+class DaemonHeartbeat(SQLModel, table=True):
+    """A ``cockpit serve`` process says it is alive, every few seconds."""
+
+    __tablename__ = "daemon_heartbeat"
+    __table_args__ = (sa.UniqueConstraint("host", "pid", name="uq_daemon_heartbeat_process"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    host: str = Field(max_length=200)
+    pid: int
+    role: str = Field(max_length=20)  # active | standby
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    beat_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class Outbox(SQLModel, table=True):
@@ -500,9 +515,12 @@ class Store:
         since: datetime | None = None,
         until: datetime | None = None,
         limit: int | None = None,
+        status: str | None = None,
     ) -> list[MonitorRun]:
-        """Runs, newest window first."""
+        """Runs (of one status), newest window first."""
         query = sa.select(MonitorRun)
+        if status is not None:
+            query = query.where(MonitorRun.status == status)
         if service is not None:
             query = query.where(MonitorRun.service == service)
         if monitor is not None:
@@ -523,6 +541,61 @@ class Store:
         """The run with the newest window end (at or before ``until``)."""
         found = self.runs(service, monitor, until=until, limit=1)
         return found[0] if found else None
+
+    def run_facts(
+        self, service: str, monitor: str, *, until: datetime, limit: int
+    ) -> list[tuple[datetime, str, str | None, str | None]]:
+        """``(window_end, status, error, no_data reason)`` of the newest runs up to ``until``,
+        newest first: what a monitor's health needs, without the runs' details."""
+        runs = MonitorRun.__table__
+        query = (
+            sa.select(runs.c.window_end, runs.c.status, runs.c.error, runs.c.details)
+            .where(
+                (runs.c.service == service)
+                & (runs.c.monitor == monitor)
+                & (runs.c.window_end <= until)
+            )
+            .order_by(runs.c.window_end.desc(), runs.c.id.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            rows = list(conn.execute(query))
+        return [
+            (end, status, error, _reason(details) if status == "no_data" else None)
+            for end, status, error, details in rows
+        ]
+
+    def firing_at(self, at: datetime) -> set[tuple[str, str]]:
+        """``(service, slo)`` of every alert episode firing at ``at`` (started by then, not
+        resolved by then)."""
+        alerts = Alert.__table__
+        query = (
+            sa.select(alerts.c.service, alerts.c.slo)
+            .where(
+                (alerts.c.started_at <= at)
+                & (alerts.c.resolved_at.is_(None) | (alerts.c.resolved_at > at))
+            )
+            .distinct()
+        )
+        with self.engine.connect() as conn:
+            return {(service, slo) for service, slo in conn.execute(query)}
+
+    def last_ok_end(self, service: str, monitor: str, *, until: datetime) -> datetime | None:
+        """The window end of the newest ok run up to ``until``."""
+        runs = MonitorRun.__table__
+        query = (
+            sa.select(runs.c.window_end)
+            .where(
+                (runs.c.service == service)
+                & (runs.c.monitor == monitor)
+                & (runs.c.status == "ok")
+                & (runs.c.window_end <= until)
+            )
+            .order_by(runs.c.window_end.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar()
 
     def measurements(
         self,
@@ -550,6 +623,33 @@ class Store:
         with self.engine.connect() as conn:
             return [tuple(row) for row in conn.execute(query)]  # type: ignore[misc]
 
+    def beat(
+        self, host: str, pid: int, role: str, started_at: datetime, at: datetime | None = None
+    ) -> None:
+        """Record that the daemon ``(host, pid)`` is alive in ``role``; forget processes not
+        heard from in a day."""
+        table = DaemonHeartbeat.__table__
+        at = at or utcnow()
+        mine = (table.c.host == host) & (table.c.pid == pid)
+        with self.engine.begin() as conn:
+            updated = conn.execute(
+                sa.update(table).where(mine).values(role=role, beat_at=at)
+            ).rowcount
+            if not updated:
+                conn.execute(
+                    sa.insert(table).values(
+                        host=host, pid=pid, role=role, started_at=started_at, beat_at=at
+                    )
+                )
+            conn.execute(sa.delete(table).where(table.c.beat_at < at - timedelta(days=1)))
+
+    def heartbeats(self) -> list[dict[str, Any]]:
+        """Every daemon heard from in the last day, most recent first."""
+        table = DaemonHeartbeat.__table__
+        query = sa.select(table).order_by(table.c.beat_at.desc())
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
     def ping(self) -> None:
         """Raise StoreError when the store cannot be reached."""
         try:
@@ -565,6 +665,16 @@ def _same_run(runs: sa.Table, record: RunRecord) -> sa.ColumnElement[bool]:
         & (runs.c.monitor == record.monitor)
         & (runs.c.window_end == record.window_end)
     )
+
+
+def _reason(details: str | None) -> str | None:
+    if not details:
+        return None
+    try:
+        reason = json.loads(details).get("reason")
+    except (ValueError, AttributeError):
+        return None
+    return str(reason) if reason else None
 
 
 def run_details(run: MonitorRun) -> dict[str, Any]:

@@ -27,9 +27,10 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from alerting.health import is_stale, monitor_alert_slo
 from cockpit import config as cfg
-from cockpit import incidents
-from cockpit.durations import format_duration
+from cockpit import incidents, schedule
+from cockpit.durations import format_duration, parse_duration
 from cockpit.errors import CockpitError
 from cockpit.queries import list_actions, list_alerts
 from cockpit.store import (
@@ -39,20 +40,19 @@ from cockpit.store import (
     Incident,
     MonitorRun,
     Outbox,
-    Silence,
     SliMeasurement,
     SloEvaluation,
     Store,
     utcnow,
 )
 from slo.series import Condition
+from slo.status import STATUS_RANK, STATUSES, slo_status
 
 EMPTY_STORE_HINT = (
     "No monitoring data yet. Run `cockpit backfill {config} --from START --to now` to replay "
     "history (START: when your logs begin, like 2026-10-01T00:00Z), or `cockpit serve {config}` "
     "to start monitoring; the pages fill themselves as runs arrive."
 )
-STATUS_ORDER = {"exhausted": 0, "burning": 1, "healthy": 2, "no data": 3}
 OVERVIEW_WINDOWS = ("5m", "1h", "6h", "1d", "3d")
 DATA_QUALITY_CHECKS = ("missing", "type_error", "out_of_range", "unexpected")
 LATENCY_PERCENTILES = ("latency_p50", "latency_p95", "latency_p99")
@@ -62,6 +62,8 @@ RANGES: dict[str, timedelta] = {
     "last 7 days": timedelta(days=7),
     "last 30 days": timedelta(days=30),
 }
+HEARTBEAT_FRESH = timedelta(seconds=30)  # a daemon beats every 5 s
+ANY = "any"
 MAX_POINTS = 1500  # a chart gets at most about this many points per series
 _PER_COLUMN = re.compile(r"^(?P<sli>[a-z_]+)\[(?P<column>.+)\]$")
 
@@ -141,10 +143,13 @@ OVERVIEW_COLUMNS = [
     "active_alerts",
     "monitor",
     "last_run_at",
+    "last_ok_at",
     "monitor_status",
     "monitors_healthy",
     "failing_monitors",
+    "stale_monitors",
     "evaluated_at",
+    "as_of",
     "window",
     "method",
     "owner",
@@ -152,53 +157,48 @@ OVERVIEW_COLUMNS = [
 ]
 
 
-def slo_status(
-    error_budget_remaining: float | None,
-    alert_severity: str | None,
-    burn_rates: Mapping[str, float | None],
-    evaluated: bool = True,
-) -> str:
-    """exhausted: no budget left; burning: an alert tier is active or the 1h burn exceeds 1
-    (spending faster than the budget allows); healthy otherwise; no data before any evaluation
-    or while the SLO window holds no events (a budget of nothing is neither good nor bad)."""
-    if not evaluated:
-        return "no data"
-    if error_budget_remaining is not None and error_budget_remaining <= 0:
-        return "exhausted"
-    burn_1h = burn_rates.get("1h")
-    if alert_severity is not None or (burn_1h is not None and burn_1h > 1):
-        return "burning"
-    if error_budget_remaining is None:
-        return "no data"
-    return "healthy"
-
-
 def overview(store: Store, config: cfg.Config) -> pd.DataFrame:
-    """One row per configured SLO, what needs attention first (exhausted, burning, healthy,
-    then least budget left). Five or six queries in all, whatever the number of SLOs."""
+    """One row per configured SLO, what needs a person first: the statuses of
+    :mod:`slo.status` in their order, the fastest 1h burn first among firing and burning ones,
+    then least budget left. A handful of queries in all, whatever the number of SLOs.
+
+    Staleness is judged at each service's newest moment in the store (its newest evaluation or
+    run): a replayed month reads the same whenever it is opened, and a feed that stopped while
+    the daemon kept running shows at once. Whether a daemon runs at all is
+    :func:`daemon_status`'s to say."""
+    from cockpit.health import stale_after
+
     services = service_names(config)
     if not services:
         return pd.DataFrame(columns=OVERVIEW_COLUMNS)
     evaluations = _latest_evaluations(store, config)
-    runs = _latest_runs(store, _monitor_pairs(config))
-    usable = {key: run for key, run in runs.items() if run["status"] == "ok"}
-    stale = [key for key in runs if key not in usable]
-    if stale:  # a monitor whose latest run failed: its SLI is that of its newest ok run
-        usable.update(_latest_runs(store, stale, ok_only=True))
+    pairs = _monitor_pairs(config)
+    runs = _latest_runs(store, pairs)
+    last_ok = _latest_runs(store, pairs, ok_only=True)
     slis = _measurements_of_runs(
         store,
-        [run["id"] for run in usable.values()],
+        [run["id"] for run in last_ok.values()],
         {sli_spec(slo).name for s in config.services for slo in s.slos if slo.good is not None},
     )
     firing = _firing_counts(store, services)
 
     rows = []
     for service in config.services:
-        failing = sorted(
-            m.name
-            for m in service.monitors
-            if runs.get((service.name, m.name), {}).get("status") == "failed"
-        )
+        moments = [e["at"] for (s, _), e in evaluations.items() if s == service.name]
+        moments += [r["window_end"] for (s, _), r in runs.items() if s == service.name]
+        as_of = max(moments, default=None)
+        state: dict[str, str] = {}
+        for m in service.monitors:
+            last = runs.get((service.name, m.name))
+            ok = last_ok.get((service.name, m.name))
+            stale = as_of is not None and is_stale(
+                ok["window_end"] if ok else None,
+                schedule.expected_end(service, m, as_of),
+                stale_after(config, m, as_of),
+            )
+            state[m.name] = "stale" if stale else last["status"] if last else "never run"
+        failing = sorted(name for name, st in state.items() if st == "failed")
+        stale_names = sorted(name for name, st in state.items() if st == "stale")
         for slo in service.slos:
             spec = sli_spec(slo)
             evaluation = evaluations.get((service.name, slo.name))
@@ -206,14 +206,21 @@ def overview(store: Store, config: cfg.Config) -> pd.DataFrame:
             remaining = evaluation["error_budget_remaining"] if evaluation else None
             severity = evaluation["alert_severity"] if evaluation else None
             last = runs.get((service.name, slo.monitor))
-            ok = usable.get((service.name, slo.monitor))
+            ok = last_ok.get((service.name, slo.monitor))
             if ok is None:
                 sli = None
             elif spec.method == "occurrences":
                 sli = ok["good"] / ok["total"] if ok["total"] else None
             else:
                 sli = slis.get((ok["id"], spec.name))
-            status = slo_status(remaining, severity, burns, evaluation is not None)
+            alerts_now = firing.get((service.name, slo.name), 0)
+            status = slo_status(
+                firing=alerts_now > 0,
+                stale=state[slo.monitor] == "stale",
+                burn_1h=burns.get("1h"),
+                budget_remaining=remaining if evaluation else None,
+                at_risk_below=config.alerting.at_risk_below,
+            )
             rows.append(
                 {
                     "service": service.name,
@@ -225,14 +232,17 @@ def overview(store: Store, config: cfg.Config) -> pd.DataFrame:
                     "budget_remaining": _finite(remaining),
                     **{f"burn_{w}": _finite(burns.get(w)) for w in OVERVIEW_WINDOWS},
                     "alert_severity": severity,
-                    "active_alerts": firing.get((service.name, slo.name), 0)
-                    + firing.get((service.name, f"monitor:{slo.monitor}"), 0),
+                    "active_alerts": alerts_now
+                    + firing.get((service.name, monitor_alert_slo(slo.monitor)), 0),
                     "monitor": slo.monitor,
                     "last_run_at": last["window_end"] if last else None,
-                    "monitor_status": last["status"] if last else "never run",
-                    "monitors_healthy": not failing,
+                    "last_ok_at": ok["window_end"] if ok else None,
+                    "monitor_status": state[slo.monitor],
+                    "monitors_healthy": not failing and not stale_names,
                     "failing_monitors": ", ".join(failing),
+                    "stale_monitors": ", ".join(stale_names),
                     "evaluated_at": evaluation["at"] if evaluation else None,
+                    "as_of": as_of,
                     "window": "calendar month"
                     if slo.window == "calendar_month"
                     else format_duration(slo.window),
@@ -242,16 +252,18 @@ def overview(store: Store, config: cfg.Config) -> pd.DataFrame:
                 }
             )
     frame = pd.DataFrame(rows, columns=OVERVIEW_COLUMNS)
-    frame["_rank"] = frame["status"].map(STATUS_ORDER)
+    frame["_rank"] = frame["status"].map(STATUS_RANK)
+    live = frame["status"].isin(("firing", "burning"))  # the fastest burn first among these
+    frame["_burn"] = (-frame["burn_1h"].astype("float64")).where(live, 0.0)
     frame = frame.sort_values(
-        ["_rank", "budget_remaining", "service", "slo"], na_position="last", kind="stable"
+        ["_rank", "_burn", "budget_remaining", "service", "slo"], na_position="last", kind="stable"
     )
-    return frame.drop(columns="_rank").reset_index(drop=True)
+    return frame.drop(columns=["_rank", "_burn"]).reset_index(drop=True)
 
 
 def overview_counts(frame: pd.DataFrame) -> dict[str, int]:
     """How many SLOs are in each status, and how many alerts fire: the overview's headline."""
-    counts = {status: int((frame["status"] == status).sum()) for status in STATUS_ORDER}
+    counts = {status: int((frame["status"] == status).sum()) for status in STATUSES}
     counts["active_alerts"] = int(frame["active_alerts"].sum()) if len(frame) else 0
     counts["slos"] = len(frame)
     return counts
@@ -262,20 +274,102 @@ def service_badges(frame: pd.DataFrame) -> list[dict[str, Any]]:
     out = []
     for service, rows in frame.groupby("service", sort=False):
         statuses = rows["status"].tolist()
-        worst = min(statuses, key=STATUS_ORDER.__getitem__)
+        worst = min(statuses, key=STATUS_RANK.__getitem__)
         parts = [
-            f"{statuses.count(status)} {status}"
-            for status in STATUS_ORDER
+            f"{statuses.count(status)} {status_label(status)}"
+            for status in STATUSES
             if statuses.count(status) and status != "healthy"
         ]
         firing = int(rows["active_alerts"].sum())
         summary = (", ".join(parts) or "all healthy") + f" of {len(statuses)} SLOs"
         if firing:
             summary += f"; {firing} alert{'s' if firing > 1 else ''} firing"
-        if not bool(rows["monitors_healthy"].iloc[0]):
+        if rows["stale_monitors"].iloc[0]:
+            summary += f"; no data from: {rows['stale_monitors'].iloc[0]}"
+        if rows["failing_monitors"].iloc[0]:
             summary += f"; failing monitors: {rows['failing_monitors'].iloc[0]}"
         out.append({"service": service, "status": worst, "summary": summary})
-    return out
+    return sorted(out, key=lambda row: STATUS_RANK[row["status"]])
+
+
+def status_label(status: str) -> str:
+    """A status word as people read it: ``at_risk`` -> ``at risk``."""
+    return status.replace("_", " ")
+
+
+def burn_rate_caption(config: cfg.Config, at: datetime | None = None) -> str:
+    """What a burn rate means and where the alert tiers fire, for the SLO windows in this
+    config (the factors scale with the window: 14.4 for 30 days is 13.44 for 28)."""
+    from cockpit.slos import slo_spec
+
+    at = at or utcnow()
+    groups: dict[tuple[str, tuple[tuple[str, str, float], ...]], list[str]] = {}
+    for service in config.services:
+        for slo in service.slos:
+            spec = slo_spec(slo)
+            window_s = spec.tier_window_s(at)
+            tiers = tuple(
+                (
+                    t.severity,
+                    format_duration(timedelta(seconds=t.long_window_s)),
+                    t.factor(window_s),
+                )
+                for t in spec.tiers
+            )
+            name = (
+                "calendar-month" if slo.window == "calendar_month" else format_duration(slo.window)
+            )
+            groups.setdefault((name, tiers), []).append(f"{service.name}/{slo.name}")
+    parts = []
+    for (window, tiers), slos in groups.items():
+        by_severity: dict[str, list[str]] = {}
+        for severity, long_window, factor in tiers:
+            by_severity.setdefault(severity, []).append(f"{factor:.4g} ({long_window})")
+        tiers_text = "; ".join(
+            f"{severity} at {', '.join(factors)}" for severity, factors in by_severity.items()
+        )
+        scope = f"{window} SLOs" if len(groups) > 1 else f"these {window} SLOs"
+        if len(groups) > 1 and len(slos) <= 3:
+            scope += f" ({', '.join(slos)})"
+        parts.append(f"for {scope}, the tiers fire at burn rates of {tiers_text}")
+    return (
+        "Burn rate 1 spends the error budget exactly over the SLO window; " + ". ".join(parts) + "."
+    )
+
+
+def daemon_status(store: Store, now: datetime | None = None) -> dict[str, Any]:
+    """Whether a ``cockpit serve`` runs against this store, from the heartbeats daemons write:
+    ``{"running", "active", "last_seen", "text"}``. Without a running daemon nothing runs the
+    monitors or delivers what is queued (alerts, manual actions)."""
+    now = now or utcnow()
+    beats = store.heartbeats()
+    alive = [b for b in beats if b["role"] != "stopped" and now - b["beat_at"] <= HEARTBEAT_FRESH]
+    active = [b for b in alive if b["role"] == "active"]
+    last_seen = max((b["beat_at"] for b in beats), default=None)
+    if active:
+        beat = active[0]
+        text = (
+            f"Daemon running: active on {beat['host']} (pid {beat['pid']}), "
+            f"seen {format_duration(max(now - beat['beat_at'], timedelta(0)))} ago"
+        )
+        if len(alive) > 1:
+            text += f", {len(alive) - 1} on standby"
+    elif alive:
+        text = (
+            "Daemon on standby only: no process holds the scheduler lock yet; "
+            "monitors and deliveries wait until one does"
+        )
+    elif last_seen is not None:
+        text = (
+            f"No daemon running: last seen {format_duration(now - last_seen)} ago. Nothing runs "
+            "the monitors or delivers queued alerts and actions until `cockpit serve CONFIG` runs"
+        )
+    else:
+        text = (
+            "No daemon has run against this store: nothing runs the monitors or delivers queued "
+            "alerts and actions until `cockpit serve CONFIG` runs"
+        )
+    return {"running": bool(active), "active": bool(active), "last_seen": last_seen, "text": text}
 
 
 def _keys(pairs: Sequence[tuple[str, str]], names: tuple[str, str]) -> sa.Subquery:
@@ -892,27 +986,78 @@ def alerts_table(store: Store, *, firing_only: bool = True, limit: int = 200) ->
 
 
 def silences_table(store: Store, now: datetime | None = None) -> pd.DataFrame:
-    """Silences that have not ended yet."""
-    now = now or utcnow()
-    query = sa.select(Silence).where(Silence.ends_at > now).order_by(Silence.ends_at)
-    with store.engine.connect() as conn:
-        rows = [Silence.model_validate(r._mapping) for r in conn.execute(query)]
+    """Silences that have not ended yet, soonest end first."""
+    from cockpit.alerts import silences_json
+
     columns = ["id", "service", "slo", "severity", "starts_at", "ends_at", "reason", "created_by"]
+    rows = silences_json(store, now)
     return pd.DataFrame(
         [
             (
-                s.id,
-                s.service or "any",
-                s.slo or "any",
-                s.severity or "any",
-                s.starts_at,
-                s.ends_at,
-                s.reason,
-                s.created_by,
+                r["id"],
+                r["service"] or ANY,
+                r["slo"] or ANY,
+                r["severity"] or ANY,
+                pd.Timestamp(r["starts_at"]),
+                pd.Timestamp(r["ends_at"]),
+                r["reason"],
+                r["by"],
             )
-            for s in rows
+            for r in rows
         ],
         columns=columns,
+    )
+
+
+def silence_choices(silences: pd.DataFrame) -> dict[int, str]:
+    """``{silence id: label}`` for the picker that ends one."""
+    return {
+        int(s["id"]): f"#{s['id']} {s['service']}/{s['slo']} ({s['severity']}) until "
+        f"{s['ends_at']:%Y-%m-%d %H:%M} UTC, by {s['created_by']}"
+        for s in silences.to_dict("records")
+    }
+
+
+def silence_slo_choices(config: cfg.Config, service: str | None) -> list[str]:
+    """What a silence can name: the chosen service's SLOs and monitor alerts (any service's
+    when none is chosen)."""
+    from cockpit.alerts import alert_slos
+
+    names: list[str] = []
+    for s in config.services:
+        if service is None or s.name == service:
+            names += [n for n in alert_slos(s) if n not in names]
+    return names
+
+
+def silence_length(text: str) -> timedelta:
+    """A silence's duration as typed (``30m``, ``2h``, ``1d12h``)."""
+    try:
+        length = parse_duration(text)
+    except ValueError as exc:
+        raise CockpitError(f"silence length: {exc}") from None
+    if length <= timedelta(0):
+        raise CockpitError(f"a silence must last a while, got {text!r}")
+    return length
+
+
+def unacked(alerts: pd.DataFrame) -> pd.DataFrame:
+    """The firing alerts nobody has acknowledged yet."""
+    return alerts[alerts["acked_by"].isna()].reset_index(drop=True)
+
+
+def trigger_message(action: ActionRecord, operator: str, daemon_running: bool) -> str:
+    """What the cockpit says after a manual trigger: what was recorded, and when the call goes
+    out (only a running daemon delivers it)."""
+    status = action.status.replace("_", " ")
+    head = f"Action {action.id}: {action.do} for {action.service} {status} (by {operator})"
+    if action.status != "queued":
+        return head + "."
+    if daemon_running:
+        return head + ": the daemon delivers the webhook call within seconds."
+    return head + (
+        ": no daemon is running, so the call waits in the outbox until `cockpit serve` "
+        "(or `cockpit deliver`) runs."
     )
 
 
@@ -1185,12 +1330,14 @@ def incident_as_of(store: Store, incident: Incident) -> datetime | None:
     return data_end(store, incident.service)
 
 
-def incident_view(store: Store, incident_id: int, now: datetime | None = None) -> dict[str, Any]:
+def incident_view(
+    store: Store, config: cfg.Config, incident_id: int, now: datetime | None = None
+) -> dict[str, Any]:
     """Everything the incident page shows: the incident, its computed impact, timeline,
     alerts and postmortem (the stored one over the computed draft), and its version."""
     incident = incidents.get(store, incident_id)
     now = now or incident_as_of(store, incident)
-    facts = incidents.impact(store, incident, now)
+    facts = incidents.impact(store, incident, now, config=config)
     events = incidents.timeline(store, incident_id)
     alerts = incidents.incident_alerts(store, incident_id)
     return {
@@ -1238,14 +1385,16 @@ def incident_view(store: Store, incident_id: int, now: datetime | None = None) -
             ],
             columns=["id", "slo", "severity", "state", "started_at", "resolved_at", "acked_by"],
         ),
-        "postmortem": incidents.postmortem(store, incident, now),
+        "postmortem": incidents.postmortem(store, incident, now, config=config),
     }
 
 
-def postmortem_markdown(store: Store, incident_id: int) -> str:
+def postmortem_markdown(store: Store, config: cfg.Config, incident_id: int) -> str:
     """The Markdown export, counted to the same moment as :func:`incident_view`."""
     incident = incidents.get(store, incident_id)
-    return incidents.export_markdown(store, incident_id, incident_as_of(store, incident))
+    return incidents.export_markdown(
+        store, incident_id, incident_as_of(store, incident), config=config
+    )
 
 
 def action_items_frame(items: Sequence[Mapping[str, Any]]) -> pd.DataFrame:

@@ -109,3 +109,20 @@ class EventSeries:
         hi = np.searchsorted(self.t_s, at_s, side="right")
         lo = np.searchsorted(self.t_s, at_s - windows_s, side="right")
         return self._cum_good[hi] - self._cum_good[lo], self._cum_total[hi] - self._cum_total[lo]
+
+    def burn_start(self, until_s: float, objective: float) -> float | None:
+        """When the bad stretch that runs up to ``until_s`` began: the end time of its first
+        bucket, walking back over consecutive bad buckets (more bad events than the objective
+        allows, ``bad / total > 1 - objective``; for timeslices, a bad slice). Buckets without
+        events are skipped; None when the newest bucket up to ``until_s`` is not bad."""
+        allowed = 1.0 - objective
+        hi = int(np.searchsorted(self.t_s, until_s, side="right"))
+        start = None
+        for i in range(hi - 1, -1, -1):
+            total = self.total[i]
+            if total <= 0:
+                continue
+            if (total - self.good[i]) / total <= allowed:
+                break
+            start = float(self.t_s[i])
+        return start

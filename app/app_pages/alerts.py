@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import streamlit as st
 
 from app.app_pages import charts, shared
@@ -11,13 +9,7 @@ from cockpit import alerts, auth, views
 from cockpit.errors import CockpitError
 from cockpit.store import utcnow
 
-SILENCE_FOR = {
-    "1 hour": timedelta(hours=1),
-    "4 hours": timedelta(hours=4),
-    "1 day": timedelta(days=1),
-    "3 days": timedelta(days=3),
-    "1 week": timedelta(weeks=1),
-}
+DEFAULT_SILENCE = "4h"
 ANY = "any"
 
 st.title("Alerts & actions")
@@ -27,6 +19,7 @@ shared.show_flash()
 operator = auth.current_operator()
 if shared.empty_store_notice():
     st.stop()
+shared.daemon_banner(source)
 
 
 @st.fragment(run_every=shared.REFRESH)
@@ -65,8 +58,14 @@ else:
     ack_col, silence_col = st.columns(2)
     with ack_col, st.form("ack"):
         st.subheader("Acknowledge")
-        labels = views.alert_choices(firing)
-        choice = st.selectbox("Firing alert", list(labels), format_func=labels.get, key="ack_alert")
+        labels = views.alert_choices(views.unacked(firing))
+        choice = st.selectbox(
+            "Firing alert (not yet acknowledged)",
+            list(labels),
+            format_func=labels.get,
+            key="ack_alert",
+            placeholder="No unacknowledged alert fires",
+        )
         if st.form_submit_button("Acknowledge", disabled=not labels):
             try:
                 acked = alerts.ack(store, int(choice), operator.name)
@@ -77,29 +76,35 @@ else:
                 st.rerun()
             except CockpitError as exc:
                 shared.fail(exc)
-    with silence_col, st.form("silence"):
+    with silence_col, st.container(border=True):
+        # Not a form: the SLO choices follow the chosen service.
         st.subheader("Silence")
         service = st.selectbox(
             "Service", [ANY, *views.service_names(config)], key="silence_service"
         )
-        slo = st.selectbox("SLO", [ANY, *views.all_slo_names(config)], key="silence_slo")
+        slos = views.silence_slo_choices(config, None if service == ANY else service)
+        slo = st.selectbox("SLO", [ANY, *slos], key="silence_slo")
         severity = st.selectbox("Severity", [ANY, "page", "ticket"], key="silence_severity")
-        duration = st.selectbox("For", list(SILENCE_FOR), index=1, key="silence_for")
+        duration = st.text_input(
+            "For (like 30m, 2h, 1d12h)", value=DEFAULT_SILENCE, key="silence_for"
+        )
         reason = st.text_input("Reason (what is being worked on, by whom)", key="silence_reason")
-        if st.form_submit_button("Silence"):
+        if st.button("Silence", key="silence_submit"):
             try:
                 silence = alerts.add_silence(
                     store,
                     actor=operator.name,
                     reason=reason,
-                    ends_at=utcnow() + SILENCE_FOR[duration],
+                    ends_at=utcnow() + views.silence_length(duration),
                     service=None if service == ANY else service,
                     slo=None if slo == ANY else slo,
                     severity=None if severity == ANY else severity,
+                    config=config,
                 )
                 shared.clear()
                 shared.flash(
-                    f"Silence {silence.id} added until {silence.ends_at:%Y-%m-%d %H:%M} UTC."
+                    f"Silence {silence.id} of {alerts.matcher_text(silence)} until "
+                    f"{silence.ends_at:%Y-%m-%d %H:%M} UTC: matching alerts are silenced now."
                 )
                 st.rerun()
             except CockpitError as exc:
@@ -110,7 +115,24 @@ active = shared.silences(source)
 if active.empty:
     st.caption("No active silences.")
 else:
-    st.dataframe(active, hide_index=True)
+    st.dataframe(active, hide_index=True, column_config=charts.SILENCE_COLUMNS)
+    if operator is not None:
+        labels = views.silence_choices(active)
+        with st.form("unsilence"):
+            chosen = st.selectbox(
+                "Silence", list(labels), format_func=labels.get, key="unsilence_pick"
+            )
+            if st.form_submit_button("End silence now"):
+                try:
+                    ended = alerts.end_silence(store, int(chosen), operator.name)
+                    shared.clear()
+                    shared.flash(
+                        f"Silence {ended.id} of {alerts.matcher_text(ended)} ended by "
+                        f"{operator.name}: matching alerts notify again."
+                    )
+                    st.rerun()
+                except CockpitError as exc:
+                    shared.fail(exc)
 
 # --- notifications -------------------------------------------------------------------------------
 st.header("Notification log")
@@ -168,14 +190,21 @@ if not rules:
 elif operator is None:
     st.caption("Sign in as an operator to trigger a retrain or a rollback by hand.")
 else:
+    daemon = shared.daemon_status(source)
     with st.form("trigger"):
         labels = {i: rule.label for i, rule in enumerate(rules)}
         index = st.selectbox("Rule", list(labels), format_func=labels.get, key="trigger_rule")
         reason = st.text_input("Reason", key="trigger_reason")
         confirmed = st.checkbox(
-            "I understand this calls the webhook now, outside the alert rules' cooldown and daily cap.",
+            "I understand this queues the webhook call now, outside the alert rules' cooldown "
+            "and daily cap; the daemon delivers it within seconds.",
             key="trigger_confirm",
         )
+        if not daemon["running"]:
+            st.warning(
+                f"{daemon['text']}: a triggered action waits in the outbox until then.",
+                icon=":material/sync_problem:",
+            )
         if st.form_submit_button("Trigger", type="primary"):
             rule = rules[index]
             if not confirmed:
@@ -186,9 +215,7 @@ else:
                         config, store, rule.service, rule.index, actor=operator.name, reason=reason
                     )
                     shared.clear()
-                    shared.flash(
-                        f"Action {action.id}: {action.do} for {action.service} {action.status.replace('_', ' ')} (by {operator.name})."
-                    )
+                    shared.flash(views.trigger_message(action, operator.name, daemon["running"]))
                     st.rerun()
                 except CockpitError as exc:
                     shared.fail(exc)

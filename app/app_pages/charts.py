@@ -13,25 +13,31 @@ from pandas.io.formats.style import Styler
 from cockpit import views
 
 STATUS_COLORS = {
+    "firing": "#b71c1c",
+    "stale": "#6a1b9a",
+    "burning": "#e65100",
     "exhausted": "#c62828",
-    "burning": "#ef6c00",
+    "at_risk": "#f9a825",
     "healthy": "#2e7d32",
-    "no data": "#757575",
+    "no_data": "#757575",
 }
 STATUS_ICONS = {
-    "exhausted": ":material/error:",
+    "firing": ":material/notifications_active:",
+    "stale": ":material/hourglass_disabled:",
     "burning": ":material/local_fire_department:",
+    "exhausted": ":material/error:",
+    "at_risk": ":material/warning:",
     "healthy": ":material/check_circle:",
-    "no data": ":material/help:",
+    "no_data": ":material/help:",
 }
 OVERVIEW_ORDER = [
-    "status", "service", "slo", "budget_remaining", "burn_1h", "burn_6h", "burn_1d", "burn_3d",
-    "burn_5m", "active_alerts", "sli", "sli_name", "objective", "last_run_at", "monitor_status",
+    "status", "service", "slo", "budget_remaining", "burn_5m", "burn_1h", "burn_6h", "burn_1d",
+    "burn_3d", "active_alerts", "sli", "sli_name", "objective", "last_ok_at", "monitor_status",
     "monitors_healthy", "link",
 ]  # fmt: skip
 SERVICE_SLO_ORDER = [
-    "status", "slo", "budget_remaining", "burn_1h", "burn_6h", "burn_1d", "burn_3d",
-    "active_alerts", "sli", "sli_name", "objective", "window", "method",
+    "status", "slo", "budget_remaining", "burn_5m", "burn_1h", "burn_6h", "burn_1d", "burn_3d",
+    "active_alerts", "sli", "sli_name", "objective", "last_ok_at", "window", "method",
 ]  # fmt: skip
 FIRING_ORDER = [
     "id", "service", "slo", "severity", "started_at", "evidence", "burn_rate", "windows",
@@ -63,6 +69,12 @@ INCIDENT_COLUMNS: dict[str, Any] = {
     "budget_after": st.column_config.NumberColumn("budget after", format="percent"),
     "burned": st.column_config.NumberColumn("budget burned", format="percent"),
 }
+SILENCE_COLUMNS: dict[str, Any] = {
+    "starts_at": st.column_config.DatetimeColumn("from (UTC)", format=UTC_MINUTES),
+    "ends_at": st.column_config.DatetimeColumn("until (UTC)", format=UTC_MINUTES),
+    "reason": st.column_config.TextColumn(width="large"),
+    "created_by": st.column_config.TextColumn("by"),
+}
 RUN_ORDER = ["monitor", "status", "window_end", "error", "kind", "window_start", "duration_s"]
 RUN_COLUMNS: dict[str, Any] = {
     "window_start": st.column_config.DatetimeColumn("window start (UTC)", format=UTC_MINUTES),
@@ -88,7 +100,10 @@ SLO_COLUMNS: dict[str, Any] = {
     },
     "active_alerts": st.column_config.NumberColumn("alerts"),
     "last_run_at": st.column_config.DatetimeColumn("last run (UTC)", format="YYYY-MM-DD HH:mm"),
-    "monitor_status": st.column_config.TextColumn("last run"),
+    "last_ok_at": st.column_config.DatetimeColumn(
+        "SLI as of (UTC)", format="YYYY-MM-DD HH:mm", help="window end of the newest ok run"
+    ),
+    "monitor_status": st.column_config.TextColumn("monitor"),
     "monitors_healthy": st.column_config.CheckboxColumn("monitors ok"),
     "link": st.column_config.LinkColumn("details", display_text="open"),
 }

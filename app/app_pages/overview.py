@@ -17,17 +17,25 @@ if shared.empty_store_notice():
     st.stop()
 
 
+HEADLINE = (
+    ("firing", "Firing", "SLOs with an alert firing now"),
+    ("stale", "Stale", "SLOs whose monitor has had no ok run for too long: the numbers are old"),
+    ("burning", "Burning", "1h burn rate above 1: spending faster than the budget allows"),
+    ("exhausted", "Exhausted", "no error budget left over the SLO window"),
+    ("at_risk", "At risk", "less of the error budget left than alerting.at_risk_below (25%)"),
+    ("healthy", "Healthy", None),
+)
+
+
 @st.fragment(run_every=shared.REFRESH)
 def board() -> None:
+    shared.daemon_banner(source)
     frame = shared.overview(source)
     counts = views.overview_counts(frame)
-    exhausted, burning, healthy, alerts = st.columns(4)
-    exhausted.metric("Exhausted", counts["exhausted"], help="SLOs with no error budget left")
-    burning.metric(
-        "Burning", counts["burning"], help="an alert tier is active or the 1h burn rate exceeds 1"
-    )
-    healthy.metric("Healthy", counts["healthy"], help=f"of {counts['slos']} SLOs")
-    alerts.metric("Firing alerts", counts["active_alerts"])
+    *columns, last = st.columns(len(HEADLINE) + 1)
+    for column, (status, label, hint) in zip(columns, HEADLINE, strict=True):
+        column.metric(label, counts[status], help=hint or f"of {counts['slos']} SLOs")
+    last.metric("Firing alerts", counts["active_alerts"])
 
     st.dataframe(
         charts.status_style(frame),
@@ -35,10 +43,7 @@ def board() -> None:
         column_order=charts.OVERVIEW_ORDER,
         column_config=charts.SLO_COLUMNS,
     )
-    st.caption(
-        "Burn rate 1 spends the error budget exactly over the SLO window; the page tiers fire at "
-        "14.4 (1h) and 6 (6h), the ticket tiers at 3 (1d) and 1 (3d) for a 30-day window."
-    )
+    st.caption(shared.burn_rate_caption(source))
 
     st.subheader("Services")
     for row in views.service_badges(frame):

@@ -83,6 +83,15 @@ def empty_store_notice() -> bool:
     return False
 
 
+def daemon_banner(source: Key) -> None:
+    """Says whether a daemon runs against this store (nothing is delivered without one)."""
+    status = daemon_status(source)
+    if status["running"]:
+        st.caption(f":material/sync: {status['text']}.")
+    else:
+        st.warning(f"{status['text']}.", icon=":material/sync_problem:")
+
+
 # --- cached reads ------------------------------------------------------------------------------
 
 
@@ -96,6 +105,16 @@ def is_empty(source: Key) -> bool:
 def overview(source: Key) -> pd.DataFrame:
     config, store = cockpit(source)
     return views.overview(store, config)
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def daemon_status(source: Key) -> dict[str, Any]:
+    return views.daemon_status(cockpit(source)[1])
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def burn_rate_caption(source: Key) -> str:
+    return views.burn_rate_caption(cockpit(source)[0])
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -206,9 +225,11 @@ def incidents_list(source: Key) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def incident(source: Key, incident_id: int) -> dict[str, Any]:
-    return views.incident_view(cockpit(source)[1], incident_id)
+    config, store = cockpit(source)
+    return views.incident_view(store, config, incident_id)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def postmortem_markdown(source: Key, incident_id: int, version: int) -> str:
-    return views.postmortem_markdown(cockpit(source)[1], incident_id)
+    config, store = cockpit(source)
+    return views.postmortem_markdown(store, config, incident_id)

@@ -7,6 +7,7 @@ The backfilled store is built once per session; tests that write work on a copy 
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -23,6 +24,7 @@ from streamlit.testing.v1.element_tree import Button, Element
 from cockpit import auth, incidents, views
 from cockpit.config import load_config
 from cockpit.store import ActionRecord, Alert, Audit, Incident, Outbox, Silence, Store
+from slo.status import STATUS_RANK
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app" / "streamlit_app.py"
@@ -193,16 +195,17 @@ def test_overview_puts_the_broken_data_quality_slo_first(scenario: Path) -> None
     table = frames(at)[0]
     first = table.iloc[0]
     assert (first["service"], first["slo"]) == ("loan-default", "valid-inputs")
-    assert first["status"] == "exhausted"
+    assert first["status"] == "firing"  # its ticket still fires, the budget is overspent too
     assert first["budget_remaining"] < 0
     assert set(table["service"]) == {"loan-default", "ad-ctr"}
     assert len(table) == 7  # every SLO of the sample config
-    ranks = table["status"].map({"exhausted": 0, "burning": 1, "healthy": 2, "no data": 3})
+    ranks = table["status"].map(STATUS_RANK)
     assert ranks.is_monotonic_increasing
     metrics = {m.label: m.value for m in at.metric}
-    assert int(metrics["Exhausted"]) >= 1
+    assert int(metrics["Firing"]) >= 1
+    assert int(metrics["Firing alerts"]) >= 1
     links = [link.value for link in at.get("page_link")]
-    assert any(link.startswith("loan-default: 1 exhausted") for link in links), links
+    assert any(link.startswith("loan-default: 1 firing") for link in links), links
     assert any("loan-default: valid-inputs burning" in link for link in links), links
 
 
@@ -444,7 +447,9 @@ def test_save_the_postmortem_then_export_it(writable: Store) -> None:
     assert f"Postmortem saved (version {incident.version + 1})" in texts(at.success)
     saved = incidents.get(writable, incident.id or 0)
     assert saved.version == incident.version + 1 and saved.updated_by == OPERATOR
-    markdown = incidents.export_markdown(writable, incident.id or 0)
+    markdown = incidents.export_markdown(
+        writable, incident.id or 0, config=load_config(os.environ["COCKPIT_CONFIG"])
+    )
     assert "## Root causes\n\nAn upstream release sent height in metres." in markdown
     assert at.text_area(key=f"{key}_root_causes").value == (
         "An upstream release sent height in metres."
@@ -470,7 +475,11 @@ def test_a_stale_postmortem_save_is_refused(writable: Store) -> None:
     assert "Someone saved this postmortem since you opened it" in texts(at.warning)
     error = texts(at.error)
     assert "changed since you opened it" in error and "Grace" in error
-    stored = incidents.postmortem(writable, incidents.get(writable, incident.id or 0))
+    stored = incidents.postmortem(
+        writable,
+        incidents.get(writable, incident.id or 0),
+        config=load_config(os.environ["COCKPIT_CONFIG"]),
+    )
     assert stored["root_causes"] == "Grace's analysis"
     button(at, "Reload the latest version").click()
     at.run()

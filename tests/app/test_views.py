@@ -154,49 +154,16 @@ def filled(store: Store) -> tuple[Config, Store]:
     return config, store
 
 
-@pytest.mark.parametrize(
-    ("remaining", "severity", "burn_1h", "expected"),
-    [
-        (0.5, None, 0.5, "healthy"),
-        (0.0, None, 0.5, "exhausted"),
-        (-0.3, "page", 20.0, "exhausted"),
-        (0.5, "ticket", 0.5, "burning"),
-        (0.5, None, 1.01, "burning"),
-        (0.5, None, 1.0, "healthy"),
-        (None, None, None, "no data"),
-        (None, None, 2.0, "burning"),
-    ],
-    ids=[
-        "budget left and slow burn is healthy",
-        "no budget left is exhausted",
-        "exhausted wins over an active page",
-        "an active ticket tier is burning",
-        "a 1h burn above 1 is burning",
-        "a 1h burn of exactly 1 is healthy",
-        "no events in the window is no data",
-        "a burn without a budget yet is still burning",
-    ],
-)
-def test_slo_status(
-    remaining: float | None, severity: str | None, burn_1h: float | None, expected: str
-) -> None:
-    assert views.slo_status(remaining, severity, {"1h": burn_1h}) == expected
-
-
-def test_slo_status_before_any_evaluation_is_no_data() -> None:
-    assert views.slo_status(None, None, {}, evaluated=False) == "no data"
-
-
 def test_overview_rows_sorted_by_what_needs_attention(filled: tuple[Config, Store]) -> None:
     config, store = filled
     frame = views.overview(store, config)
     assert list(zip(frame["service"], frame["slo"], frame["status"], strict=True)) == [
-        ("svc-0", "valid", "exhausted"),
+        ("svc-0", "valid", "firing"),  # its page fires: first, though its budget is spent too
         ("svc-0", "no-drift", "burning"),
         ("svc-1", "no-drift", "healthy"),  # less budget left than svc-1/valid
         ("svc-1", "valid", "healthy"),
-        ("svc-2", "no-drift", "no data"),
-        ("svc-2", "valid", "no data"),
+        ("svc-2", "no-drift", "no_data"),
+        ("svc-2", "valid", "no_data"),
     ]
     first = frame.iloc[0]
     assert first["budget_remaining"] == -0.5  # the newest evaluation, not the older one
@@ -249,20 +216,23 @@ def test_overview_counts_and_service_badges(filled: tuple[Config, Store]) -> Non
     config, store = filled
     frame = views.overview(store, config)
     assert views.overview_counts(frame) == {
-        "exhausted": 1,
+        "firing": 1,
+        "stale": 0,
         "burning": 1,
+        "exhausted": 0,
+        "at_risk": 0,
         "healthy": 2,
-        "no data": 2,  # svc-2: valid has no events yet, no-drift was never evaluated
+        "no_data": 2,  # svc-2: valid has no events yet, no-drift was never evaluated
         "active_alerts": 1,
         "slos": 6,
     }
     badges = views.service_badges(frame)
     assert [(b["service"], b["status"]) for b in badges] == [
-        ("svc-0", "exhausted"),
+        ("svc-0", "firing"),
         ("svc-1", "healthy"),
-        ("svc-2", "no data"),
+        ("svc-2", "no_data"),
     ]
-    assert badges[0]["summary"] == "1 exhausted, 1 burning of 2 SLOs; 1 alert firing"
+    assert badges[0]["summary"] == "1 firing, 1 burning of 2 SLOs; 1 alert firing"
     assert badges[1]["summary"] == "all healthy of 2 SLOs; failing monitors: quality"
 
 
@@ -270,7 +240,7 @@ def test_overview_of_an_empty_store(store: Store) -> None:
     config = make_config(2)
     assert views.is_empty(store)
     frame = views.overview(store, config)
-    assert set(frame["status"]) == {"no data"}
+    assert set(frame["status"]) == {"no_data"}
     assert frame["monitor_status"].eq("never run").all()
 
 

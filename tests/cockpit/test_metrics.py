@@ -67,3 +67,33 @@ def test_metrics_expose_slo_state_and_monitor_runs(tmp_path: Path, store_url: st
         value(samples, "cockpit_monitor_run_duration_seconds", service="loan", monitor="quality")
         > 0
     )
+
+
+def test_the_last_success_timestamp_moves_with_ok_runs_only(tmp_path: Path, store_url: str) -> None:
+    """``cockpit_monitor_last_success_timestamp_seconds``: when the newest ok run finished, so
+    a Prometheus alerts when it stops moving (the cockpit stopped, or its feed did)."""
+    from cockpit.runner import Runner
+    from cockpit.store import utcnow
+
+    make_logs(tmp_path, days=1)
+    config = tmp_path / "cockpit.yaml"
+    config.write_text(CONFIG_WITH_SLOS)
+    store = Store(store_url)
+    labels = {"service": "loan", "monitor": "quality"}
+    assert ("cockpit_monitor_last_success_timestamp_seconds", frozenset(labels.items())) not in (
+        scrape(config, store)
+    )
+    loaded = load_config(config)
+    runner = Runner(loaded, store)
+    service = loaded.service("loan")
+    monitor = service.monitor("quality")
+    before = utcnow().timestamp()
+    store.save_run(runner.run_monitor(service, monitor, T0 + timedelta(hours=2)))
+    first = value(scrape(config, store), "cockpit_monitor_last_success_timestamp_seconds", **labels)
+    assert before <= first <= utcnow().timestamp()
+    # A window after the feed ended: no_data, and the timestamp stays where it was.
+    empty = runner.run_monitor(service, monitor, T0 + timedelta(days=2))
+    assert empty.status == "no_data"
+    store.save_run(empty)
+    samples = scrape(config, store)
+    assert value(samples, "cockpit_monitor_last_success_timestamp_seconds", **labels) == first

@@ -223,4 +223,4 @@ def test_db_upgrade_reports_the_revision(project: tuple[Path, str]) -> None:
     config, url = project
     done = cli("db", "upgrade", str(config), env={"COCKPIT_DATABASE_URL": url})
     assert done.returncode == 0, done.stderr
-    assert "0004" in done.stdout
+    assert "0005" in done.stdout

@@ -188,3 +188,57 @@ def test_two_daemons_on_one_store_only_one_runs_and_the_standby_takes_over(
             first.stop()
         second.stop()
     assert second.proc.returncode == 0
+
+
+HOURLY_WITH_ACTION = """\
+version: cockpit/v1
+allowed_hosts: [127.0.0.1]
+services:
+  - name: live
+    data:
+      current: {kind: parquet, path: "logs/*.parquet", timestamp: ts}
+    schema:
+      x: {type: float, min: 0, max: 10, nullable: false}
+    monitors:
+      - {name: quality, kind: data_quality, every: 1h}
+    slos:
+      - {name: valid, monitor: quality, objective: 0.99}
+    actions:
+      - {on: {slo: valid, severity: page}, do: retrain, webhook: ci}
+webhooks:
+  ci: {url: "http://127.0.0.1:PORT/hooks/retrain", secret_env: CI_SECRET}
+"""
+
+
+def test_the_cockpit_knows_whether_a_daemon_runs_and_a_manual_action_goes_out_at_once(
+    live, tmp_path: Path
+) -> None:
+    """A manual retrain queued by an operator is delivered within seconds by the running
+    daemon, not at its monitors' next (hourly) tick; the cockpit says whether a daemon runs,
+    and says so at once when it stops."""
+    from cockpit import views
+    from cockpit.alerts import trigger_manual_action
+    from cockpit.config import load_config
+
+    from .peers import Peers
+
+    config, env = live
+    url = env["COCKPIT_DATABASE_URL"]
+    store = Store(url)
+    assert views.daemon_status(store)["running"] is False
+    ci = Peers()
+    config.write_text(HOURLY_WITH_ACTION.replace("http://127.0.0.1:PORT", ci.url))
+    env = {**env, "CI_SECRET": "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}
+    daemon = Serve(config, env, tmp_path / "serve.log")
+    try:
+        daemon.wait_until(lambda: views.daemon_status(store)["running"])
+        assert "active on" in views.daemon_status(store)["text"]
+        loaded = load_config(config)
+        trigger_manual_action(loaded, store, "live", 0, actor="Ada", reason="fresh data")
+        daemon.wait_until(lambda: len(ci.to("/hooks/retrain")) == 1, timeout=20)
+    finally:
+        daemon.stop()
+        ci.close()
+    stopped = views.daemon_status(store)
+    assert stopped["running"] is False
+    assert "No daemon running: last seen" in stopped["text"]

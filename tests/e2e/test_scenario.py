@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.config import load_config
+from cockpit.config import Config, load_config
 from cockpit.cycle import replay
 from cockpit.incidents import export_markdown, get, impact, list_incidents, postmortem, timeline
 from cockpit.queries import list_actions, list_alerts
@@ -22,7 +22,9 @@ def _t(text: str) -> datetime:
 
 
 @pytest.fixture(scope="module")
-def backfilled(scenario_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, dict]:
+def backfilled(
+    scenario_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Store, dict, Config]:
     root = tmp_path_factory.mktemp("backfilled")
     config_path = root / "cockpit.yaml"
     config_path.write_text(
@@ -38,7 +40,7 @@ def backfilled(scenario_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         del os.environ["COCKPIT_DATABASE_URL"]
     summary = json.loads((scenario_dir / "generated" / "scenario.json").read_text())
     replay(config, store, _t(summary["start"]), _t(summary["end"]))
-    return store, summary
+    return store, summary, config
 
 
 def event(summary: dict, service: str, kind: str) -> tuple[datetime, datetime]:
@@ -74,7 +76,7 @@ def pages(store: Store, service: str, slo: str) -> list[dict]:
 def test_each_written_incident_pages(
     backfilled, service: str, slo: str, incident: tuple[str, str], within: timedelta
 ) -> None:
-    store, summary = backfilled
+    store, summary, _config = backfilled
     start, _end = event(summary, *incident)
     fired = [
         a for a in pages(store, service, slo) if start <= _t(a["started_at"]) <= start + within
@@ -83,7 +85,7 @@ def test_each_written_incident_pages(
 
 
 def test_no_page_before_the_first_incident(backfilled) -> None:
-    store, summary = backfilled
+    store, summary, _config = backfilled
     first = min(_t(e["start"]) for e in summary["events"])
     early = [
         a
@@ -94,7 +96,7 @@ def test_no_page_before_the_first_incident(backfilled) -> None:
 
 
 def test_retrain_and_rollback_fire_once_per_alert(backfilled) -> None:
-    store, _ = backfilled
+    store, _summary, _config = backfilled
     actions = list_actions(store, limit=1000)
     kinds = {(a["service"], a["slo"], a["action"]) for a in actions}
     assert ("loan-default", "no-drift", "retrain") in kinds
@@ -105,7 +107,7 @@ def test_retrain_and_rollback_fire_once_per_alert(backfilled) -> None:
 
 
 def test_the_unit_change_incident_has_a_timeline_and_an_impact(backfilled) -> None:
-    store, summary = backfilled
+    store, summary, config = backfilled
     start, end = event(summary, "loan", "unit_change")
     incident_row = next(
         i
@@ -118,14 +120,14 @@ def test_the_unit_change_incident_has_a_timeline_and_an_impact(backfilled) -> No
     assert incident.status == "resolved" and incident.resolved_at <= end + timedelta(days=1)
     events = [e.kind for e in timeline(store, incident.id)]
     assert events[0] == "alert_fired" and "alert_resolved" in events and events[-1] == "status"
-    facts = impact(store, incident)
+    facts = impact(store, incident, config=config)
     burned = {i.slo: i.burned for i in facts.slos}
     assert burned["valid-inputs"] > 0.5  # hours of every row bad: most of a 28-day 99% budget
     assert facts.time_to_detect is not None and facts.time_to_detect < timedelta(hours=2)
-    draft = postmortem(store, incident)
+    draft = postmortem(store, incident, config=config)
     assert "valid-inputs" in draft["impact"] and "budget burned" in draft["impact"]
     assert "height_cm" in draft["trigger"]
-    markdown = export_markdown(store, incident.id)
+    markdown = export_markdown(store, incident.id, config=config)
     for heading in (
         "## Summary",
         "## Impact",

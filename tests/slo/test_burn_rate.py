@@ -200,3 +200,35 @@ def test_the_timeline_agrees_with_evaluating_each_moment() -> None:
             assert burns == pytest.approx(state.burn_rates, nan_ok=True)
             assert (timeline.good[i], timeline.total[i]) == (state.good, state.total)
             assert tier == (state.alert.tier if state.alert else None)
+
+
+@pytest.mark.parametrize(
+    ("good", "until", "expected"),
+    [
+        ([10, 10, 5, 6, 4], 4, 2),
+        ([10, 10, 5, 6, 4], 1, None),
+        ([10, 5, 10, 5, 5], 4, 3),
+        ([5, 5, 5, 5, 5], 4, 0),
+        ([10, 10, 5, 6, 10], 4, None),
+        ([10, 10, 5, 6, 4], 3, 2),
+    ],
+    ids=[
+        "the bad stretch began at its first bad bucket",
+        "no bad bucket up to the moment: no burn start",
+        "a good bucket ends the walk back",
+        "bad from the first bucket on",
+        "the newest bucket is good: nothing burns now",
+        "buckets after the moment are not looked at",
+    ],
+)
+def test_burn_start_walks_back_over_consecutive_bad_buckets(
+    good: list[float], until: int, expected: int | None
+) -> None:
+    series = EventSeries(np.arange(5.0) * 300, np.array(good, float), np.full(5, 10.0))
+    found = series.burn_start(until * 300.0, objective=0.9)
+    assert found == (None if expected is None else expected * 300.0)
+
+
+def test_burn_start_skips_buckets_without_events() -> None:
+    series = EventSeries(np.arange(4.0), np.array([10.0, 0.0, 0.0, 0.0]), np.array([10, 5, 0, 5.0]))
+    assert series.burn_start(3.0, objective=0.95) == 1.0

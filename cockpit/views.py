@@ -560,7 +560,8 @@ def drift_report(
     store: Store, config: cfg.Config, service: str, monitor: str, *, look_back: int = 50
 ) -> dict[str, Any] | None:
     """The newest stored Evidently report of a drift monitor: ``{"at", "path", "html"}``, or
-    None when no recent run kept one (reports are optional) or its file is gone."""
+    None when no recent run kept one (reports are optional) or its file is gone. A stored path
+    is relative to the config's folder (older runs may hold an absolute one)."""
     for run in store.runs(service, monitor, limit=look_back):
         path = _json(run.details).get("report_path")
         if not path:

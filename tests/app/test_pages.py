@@ -56,14 +56,13 @@ def fresh_streamlit(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def backfilled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample scenario replayed from 10-09 to 10-11 12:00Z; returns its config path."""
-    from cockpit.cycle import replay, run_cycle
+    from cockpit.cycle import replay
     from cockpit.demo import prepare
 
     config_path, _summary = prepare(tmp_path_factory.mktemp("scenario"))
     config = load_config(config_path)
     store = Store(config.store_url())
-    replay(config, store, START, END)
-    run_cycle(config, store, END, deliver_s=0)  # the daemon's cycle: keeps the drift report
+    replay(config, store, START, END)  # keeps the newest drift report
     store.close()
     return config_path
 

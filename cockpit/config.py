@@ -575,11 +575,15 @@ class Config(Strict):
     webhooks: dict[str, Webhook] = Field(default_factory=dict)
     alerting: AlertingDefaults = Field(default_factory=AlertingDefaults)
 
-    # Not from YAML: where the file is, so relative paths resolve against it.
+    # Not from YAML: where the file is, so relative paths resolve against it. Its folder is
+    # made absolute when the file is parsed, so a later change of working directory (or another
+    # process reading what this one stored) means the same files.
     source_file: Path | None = Field(default=None, exclude=True)
 
     @property
     def base_dir(self) -> Path:
+        """The config's folder, absolute: relative paths in the config (sources, the SQLite
+        store, drift reports) resolve against it."""
         return self.source_file.parent if self.source_file else Path.cwd()
 
     @property
@@ -669,6 +673,8 @@ def parse_config(text: str, file: str = "<config>", *, source_file: Path | None 
     if problems:
         raise ConfigError(list(problems.values()))
     assert config is not None
+    if source_file is not None:  # the folder resolved, the file name as given
+        source_file = source_file.parent.resolve() / source_file.name
     return config.model_copy(update={"source_file": source_file})
 
 

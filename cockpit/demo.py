@@ -2,7 +2,9 @@
 
 1. Generate the 30-day, two-service scenario so that it ends now (its incidents are written into
    the data at known times), under one folder (``.demo`` by default), with a copy of
-   ``sample_data/cockpit.yaml`` and its SQLite store.
+   ``sample_data/cockpit.yaml`` beside it. The store is the one that config names
+   (``generated/cockpit.db`` beside it; ``COCKPIT_DATABASE_URL`` overrides, as everywhere), so
+   every command on the demo's config sees the scenario.
 2. Backfill the 30 days with a progress bar, and print what the cockpit found.
 3. Unless ``--no-serve``: keep appending fresh traffic (a live tail), start a local CI receiver
    that verifies webhook signatures, the scheduler daemon and the Streamlit cockpit; print their
@@ -180,13 +182,12 @@ def run_demo(
     echo(
         f"generated the sample scenario {summary['start']} .. {summary['end']} in {out / 'generated'} ({time.perf_counter() - started:.1f}s)"
     )
-    os.environ.setdefault("COCKPIT_DATABASE_URL", f"sqlite:///{(out / 'cockpit.db').resolve()}")
-    db = Path(os.environ["COCKPIT_DATABASE_URL"].removeprefix("sqlite:///"))
-    if os.environ["COCKPIT_DATABASE_URL"].startswith("sqlite:///") and db.exists():
-        for suffix in ("", "-wal", "-shm", ".lock"):
-            Path(str(db) + suffix).unlink(missing_ok=True)
     config = load_config(config_path)
-    store = Store(config.store_url())
+    url = config.store_url()  # what every command on this config (and the daemon, the UI) opens
+    if url.startswith("sqlite:///"):  # the demo starts from an empty store
+        for suffix in ("", "-wal", "-shm", ".lock"):
+            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+    store = Store(url)
     backfill_with_progress(config, store, _parse(summary["start"]), _parse(summary["end"]), echo)
     table = daily_table(store, config)
     echo("")

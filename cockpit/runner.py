@@ -372,12 +372,7 @@ class Runner:
     ) -> tuple[MonitorResult, str | None]:
         from monitors import drift
 
-        columns = monitor.columns or list(service.schema_)
-        categorical = tuple(
-            name
-            for name in columns
-            if name in service.schema_ and service.schema_[name].type in ("category", "str", "bool")
-        )
+        columns, categorical = self._drift_columns(service, monitor)
         spec = drift.DriftSpec(
             columns=tuple(columns),
             method=monitor.method,
@@ -396,16 +391,40 @@ class Runner:
             reason = f"{len(frame)} rows in the window, fewer than min_rows ({monitor.min_rows})"
             return MonitorResult.no_data(reason, rows=len(frame)), version
         result = drift.evaluate(frame, self._fitted[key])
-        report = monitor.report if isinstance(monitor.report, cfg.DriftReport) else None
-        if monitor.report is True:
-            report = cfg.DriftReport()
-        if self.reports and report is not None and report.enabled and result.status == "ok":
-            path = self._save_report(
-                service, monitor, reference, frame, columns, categorical, report
-            )
+        report = report_settings(monitor)
+        if self.reports and report is not None and result.status == "ok":
+            path = self._save_report(service, monitor, reference, frame, report)
             if path is not None:
-                result = replace(result, details={**result.details, "report_path": str(path)})
+                result = replace(result, details={**result.details, "report_path": path})
         return result, version
+
+    def _drift_columns(
+        self, service: cfg.Service, monitor: cfg.DriftMonitor
+    ) -> tuple[list[str], tuple[str, ...]]:
+        """The columns a drift monitor tests, and which of them are categorical."""
+        columns = monitor.columns or list(service.schema_)
+        categorical = tuple(
+            name
+            for name in columns
+            if name in service.schema_ and service.schema_[name].type in ("category", "str", "bool")
+        )
+        return columns, categorical
+
+    def keep_report(
+        self, service: cfg.Service, monitor: cfg.DriftMonitor, at: datetime, record: RunRecord
+    ) -> RunRecord:
+        """``record``, the ok drift run at ``at``, with the Evidently report of its window
+        written and named in its details (what the run writes itself when ``reports`` is on)."""
+        report = report_settings(monitor)
+        if report is None:
+            return record
+        columns, _categorical = self._drift_columns(service, monitor)
+        reference, _version = self.reference(service, columns, at)
+        frame = self.read_window(service, columns, Window(record.window_start, record.window_end))
+        path = self._save_report(service, monitor, reference, frame, report)
+        if path is None:
+            return record
+        return replace(record, details={**record.details, "report_path": path})
 
     def _save_report(
         self,
@@ -413,14 +432,15 @@ class Runner:
         monitor: cfg.DriftMonitor,
         reference: pd.DataFrame,
         frame: pd.DataFrame,
-        columns: Sequence[str],
-        categorical: Sequence[str],
         report: cfg.DriftReport,
-    ) -> Path | None:
+    ) -> str | None:
         """Evidently's HTML report of this window (sampled, size-capped) for the drill-down;
-        the latest one per monitor is kept beside the config. Never fails the run."""
+        the latest one per monitor is kept beside the config. Returns its path relative to the
+        config's folder (what a run's details store: any process reading the store with this
+        config finds it), or None. Never fails the run."""
         from monitors.evidently_adapter import drift_report_html
 
+        columns, categorical = self._drift_columns(service, monitor)
         try:
             html = drift_report_html(
                 reference,
@@ -437,13 +457,13 @@ class Runner:
         if html is None:
             log.info("drift report for %s/%s over max_bytes: not kept", service.name, monitor.name)
             return None
-        folder = self.config.base_dir / "reports" / service.name / monitor.name
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "latest.html"
+        relative = Path("reports", service.name, monitor.name, "latest.html")
+        path = self.config.base_dir / relative  # base_dir is absolute
+        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         tmp.write_text(html, encoding="utf-8")
         tmp.replace(path)
-        return path
+        return relative.as_posix()
 
     def _prediction_quality(
         self,
@@ -564,6 +584,14 @@ class Runner:
             return self.read_window(service, wanted, window)
 
 
+def report_settings(monitor: AnyMonitor) -> cfg.DriftReport | None:
+    """The Evidently report a drift monitor asks for (``report: true`` or a mapping), or None."""
+    if not isinstance(monitor, cfg.DriftMonitor):
+        return None
+    report = cfg.DriftReport() if monitor.report is True else monitor.report
+    return report if isinstance(report, cfg.DriftReport) and report.enabled else None
+
+
 def _floor(value: datetime, grain: timedelta) -> datetime:
     return schedule.EPOCH + ((value - schedule.EPOCH) // grain) * grain
 
@@ -579,7 +607,12 @@ def backfill(
     on_progress: Callable[[int, int, datetime], None] | None = None,
     batch: int = 500,
 ) -> list[RunRecord]:
-    """Replay every scheduled run in ``(start, end]``, oldest first; returns the records."""
+    """Replay every scheduled run in ``(start, end]``, oldest first; returns the records.
+
+    A drift monitor that asks for an Evidently report gets one, of its newest ok window, written
+    once at the end (a report takes seconds: one per hour of history would dominate the
+    backfill), unless the store already holds a newer ok run of it (older history was filled).
+    """
     plan: list[tuple[datetime, int, cfg.Service, AnyMonitor]] = []
     for service in runner.config.services:
         for order, monitor in enumerate(service.monitors):
@@ -587,29 +620,47 @@ def backfill(
                 plan.append((tick, order, service, monitor))
     plan.sort(key=lambda item: (item[0], item[2].name, item[1]))
     runner.preload(start, end)
-    runner.reports = False  # history needs no HTML report per hour; the daemon writes the latest
+    reports, runner.reports = runner.reports, False  # written once, below
     last_end: dict[tuple[str, str], datetime] = {}
+    newest_ok: dict[tuple[str, str], tuple[int, datetime, cfg.Service, cfg.DriftMonitor]] = {}
     pending: list[RunRecord] = []
     records: list[RunRecord] = []
-    for done, (tick, _order, service, monitor) in enumerate(plan, start=1):
-        key = (service.name, monitor.name)
-        if key not in last_end:
-            previous = runner.store.latest_run(
-                service.name,
-                monitor.name,
-                until=runner.window(service, monitor, tick).end - timedelta(microseconds=1),
-            )
-            if previous is not None:
-                last_end[key] = previous.window_end
-        record = runner.run_monitor(service, monitor, tick, last_end.get(key))
-        last_end[key] = record.window_end
-        pending.append(record)
-        records.append(record)
-        if len(pending) >= batch:
-            runner.store.save_runs(pending)
-            pending.clear()
-        if on_progress is not None:
-            on_progress(done, len(plan), tick)
+    try:
+        for done, (tick, _order, service, monitor) in enumerate(plan, start=1):
+            key = (service.name, monitor.name)
+            if key not in last_end:
+                previous = runner.store.latest_run(
+                    service.name,
+                    monitor.name,
+                    until=runner.window(service, monitor, tick).end - timedelta(microseconds=1),
+                )
+                if previous is not None:
+                    last_end[key] = previous.window_end
+            record = runner.run_monitor(service, monitor, tick, last_end.get(key))
+            last_end[key] = record.window_end
+            pending.append(record)
+            records.append(record)
+            if record.status == "ok" and isinstance(monitor, cfg.DriftMonitor):
+                newest_ok[key] = (len(records) - 1, tick, service, monitor)  # ticks ascend
+            if len(pending) >= batch:
+                runner.store.save_runs(pending)
+                pending.clear()
+            if on_progress is not None:
+                on_progress(done, len(plan), tick)
+    finally:
+        runner.reports = reports
     if pending:
         runner.store.save_runs(pending)
+    if reports:
+        kept = []
+        for index, tick, service, monitor in newest_ok.values():
+            record = records[index]
+            if report_settings(monitor) is None or runner.store.runs(
+                service.name, monitor.name, since=record.window_end, status="ok", limit=1
+            ):
+                continue
+            records[index] = runner.keep_report(service, monitor, tick, record)
+            if records[index] is not record:
+                kept.append(records[index])
+        runner.store.save_runs(kept)
     return records

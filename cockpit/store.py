@@ -514,17 +514,18 @@ class Store:
         *,
         since: datetime | None = None,
         until: datetime | None = None,
-        limit: int | None = None,
         status: str | None = None,
+        limit: int | None = None,
     ) -> list[MonitorRun]:
-        """Runs (of one status), newest window first."""
+        """Runs (of one status), newest window first (windows ending after ``since``, up to
+        ``until``)."""
         query = sa.select(MonitorRun)
-        if status is not None:
-            query = query.where(MonitorRun.status == status)
         if service is not None:
             query = query.where(MonitorRun.service == service)
         if monitor is not None:
             query = query.where(MonitorRun.monitor == monitor)
+        if status is not None:
+            query = query.where(MonitorRun.status == status)
         if since is not None:
             query = query.where(MonitorRun.window_end > since)
         if until is not None:

@@ -112,6 +112,20 @@ def service_names(config: cfg.Config) -> list[str]:
     return [s.name for s in config.services]
 
 
+def unknown_service(config: cfg.Config, asked: str | None) -> str | None:
+    """What to say when a link (``?service=NAME``) names a service the config does not have (a
+    stale link, a renamed service), or None when it names one of them or none at all (the page's
+    picker then chooses)."""
+    names = service_names(config)
+    if not asked or asked in names:
+        return None
+    where = config.source_file.name if config.source_file else "the config"
+    return (
+        f"No service {asked!r} in {where}: the link may be older than a rename or removal. "
+        f"Open one of its services: {', '.join(names)}."
+    )
+
+
 def service_link(service: str) -> str:
     """The service page's address, as the Slack messages write it (relative to the cockpit)."""
     return f"/service?service={service}"
@@ -654,7 +668,8 @@ def drift_report(
     store: Store, config: cfg.Config, service: str, monitor: str, *, look_back: int = 50
 ) -> dict[str, Any] | None:
     """The newest stored Evidently report of a drift monitor: ``{"at", "path", "html"}``, or
-    None when no recent run kept one (reports are optional) or its file is gone."""
+    None when no recent run kept one (reports are optional) or its file is gone. A stored path
+    is relative to the config's folder (older runs may hold an absolute one)."""
     for run in store.runs(service, monitor, limit=look_back):
         path = _json(run.details).get("report_path")
         if not path:
@@ -1468,10 +1483,48 @@ def postmortem_keys(incident_id: int) -> list[str]:
 def incident_choices(table: pd.DataFrame) -> dict[int, str]:
     """``{incident id: label}`` for a picker of incidents."""
     return {
-        int(r["id"]): f"#{r['id']} {r['title']} ({r['status'].replace('_', ' ')}, opened "
-        f"{r['opened_at']:%Y-%m-%d %H:%M} UTC)"
+        int(r["id"]): _incident_label(int(r["id"]), r["title"], r["status"], r["opened_at"])
         for r in table.to_dict("records")
     }
+
+
+def _incident_label(incident_id: int, title: str, status: str, opened_at: datetime) -> str:
+    return (
+        f"#{incident_id} {title} ({status.replace('_', ' ')}, opened "
+        f"{opened_at:%Y-%m-%d %H:%M} UTC)"
+    )
+
+
+def incident_picker(
+    store: Store, table: pd.DataFrame, asked: str | None
+) -> tuple[dict[int, str], int | None]:
+    """The incident picker's ``{id: label}`` and the id it opens: the one a link
+    (``?incident=ID``) asks for, added when it is older than the table lists, else the newest
+    (None when there is none).
+
+    Raises CockpitError, saying what is wrong, when ID is not a number or no incident has it:
+    a stale link must not open another incident."""
+    choices = incident_choices(table)
+    if not asked:
+        return choices, next(iter(choices), None)
+    others = "Open one of the incidents below." if choices else "There are no incidents yet."
+    incident_id = as_id(asked)
+    if incident_id is None:
+        raise CockpitError(
+            f"{asked!r} is not an incident id: a link to an incident ends in ?incident= and its "
+            f"number, like ?incident=3. {others}"
+        )
+    if incident_id not in choices:
+        try:
+            incident = incidents.get(store, incident_id)
+        except CockpitError:
+            raise CockpitError(
+                f"No incident #{incident_id} in this cockpit's store: the link may come from "
+                f"another cockpit, or the incident was removed. {others}"
+            ) from None
+        label = _incident_label(incident_id, incident.title, incident.status, incident.opened_at)
+        choices = {**choices, incident_id: label}
+    return choices, incident_id
 
 
 def as_id(value: Any) -> int | None:

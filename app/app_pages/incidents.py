@@ -18,20 +18,22 @@ if shared.empty_store_notice():
     st.stop()
 
 table = shared.incidents_list(source)
-if table.empty:
+try:
+    labels, chosen = shared.incident_picker(source, st.query_params.get("incident"))
+except CockpitError as exc:
+    shared.not_found(str(exc), "app_pages/incidents.py", "incident", views.incident_choices(table))
+if chosen is None:
     st.info(
         "No incidents yet. A page alert opens one, or joins its service's open incident; the timeline then fills itself."
     )
     st.stop()
 st.dataframe(table, hide_index=True, column_config=charts.INCIDENT_COLUMNS)
 
-labels = views.incident_choices(table)
 ids = list(labels)
-asked = views.as_id(st.query_params.get("incident"))
 incident_id = st.selectbox(
     "Incident",
     ids,
-    index=ids.index(asked) if asked in ids else 0,
+    index=ids.index(chosen),
     format_func=labels.get,
     key="incident_pick",
 )

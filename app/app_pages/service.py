@@ -17,10 +17,15 @@ if not names:
     st.info("No services in the config yet: add one under `services:` (see README.md).")
     st.stop()
 
-title = st.empty()
 asked = st.query_params.get("service")
+unknown = views.unknown_service(config, asked)
+if unknown:
+    st.title("Service")
+    shared.not_found(unknown, "app_pages/service.py", "service", {name: name for name in names})
+
+title = st.empty()
 service = st.selectbox(
-    "Service", names, index=names.index(asked) if asked in names else 0, key="service_pick"
+    "Service", names, index=names.index(asked) if asked else 0, key="service_pick"
 )
 st.query_params["service"] = service
 definition = config.service(service)

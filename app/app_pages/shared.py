@@ -8,8 +8,9 @@ a few seconds; every write clears the cache so the page shows what it just did.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 import pandas as pd
 import streamlit as st
@@ -72,6 +73,15 @@ def show_flash() -> None:
 
 def fail(exc: CockpitError) -> None:
     st.error(str(exc))
+
+
+def not_found(message: str, page: str, param: str, choices: Mapping[Any, str]) -> NoReturn:
+    """A link asked for something that is not there: say so, link to what is, stop the page."""
+    st.error(message)
+    for value, label in choices.items():
+        st.page_link(page, label=label, query_params={param: str(value)})
+    st.stop()
+    raise AssertionError("unreachable: st.stop() raises")
 
 
 def empty_store_notice() -> bool:
@@ -221,6 +231,11 @@ def actions(source: Key) -> pd.DataFrame:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def incidents_list(source: Key) -> pd.DataFrame:
     return views.incidents_table(cockpit(source)[1])
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def incident_picker(source: Key, asked: str | None) -> tuple[dict[int, str], int | None]:
+    return views.incident_picker(cockpit(source)[1], incidents_list(source), asked)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

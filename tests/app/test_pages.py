@@ -58,14 +58,13 @@ def fresh_streamlit(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def backfilled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample scenario replayed from 10-09 to 10-11 12:00Z; returns its config path."""
-    from cockpit.cycle import replay, run_cycle
+    from cockpit.cycle import replay
     from cockpit.demo import prepare
 
     config_path, _summary = prepare(tmp_path_factory.mktemp("scenario"))
     config = load_config(config_path)
     store = Store(config.store_url())
-    replay(config, store, START, END)
-    run_cycle(config, store, END, deliver_s=0)  # the daemon's cycle: keeps the drift report
+    replay(config, store, START, END)  # keeps the newest drift report
     store.close()
     return config_path
 
@@ -219,6 +218,61 @@ def test_service_page_follows_the_query_parameter(scenario: Path, service: str) 
     headers = texts(at.header)
     assert "SLOs" in headers and "Monitor runs" in headers
     assert len(at.get("vega_lite_chart")) >= 3  # SLI, budget, drift heatmap at least
+
+
+def test_service_page_without_a_query_parameter_shows_the_first_service(scenario: Path) -> None:
+    at = open_page("service")
+    assert at.title[0].value == "loan-default"
+    assert at.selectbox(key="service_pick").value == "loan-default"
+    at.selectbox(key="service_pick").select("ad-ctr").run()
+    assert at.title[0].value == "ad-ctr"
+    assert set(frames(at)[0]["slo"]) == {"valid-inputs", "ctr-floor", "fast"}
+
+
+def links(at: AppTest) -> dict[str, tuple[str, str]]:
+    """Each page link on the page: ``{label: (page's URL path, query string)}``."""
+    return {
+        link.proto.label: (link.proto.page, link.proto.query_string) for link in at.get("page_link")
+    }
+
+
+def test_an_unknown_service_is_named_with_links_to_the_services(scenario: Path) -> None:
+    at = open_page("service", service="nope")
+    error = texts(at.error)
+    assert "'nope'" in error and "loan-default" in error and "ad-ctr" in error
+    assert links(at) == {
+        "loan-default": ("service", "service=loan-default"),
+        "ad-ctr": ("service", "service=ad-ctr"),
+    }
+    assert not at.dataframe  # no other service's data
+    assert not [s for s in at.selectbox if s.key == "service_pick"]
+    assert [t.value for t in at.title] == ["Service"]
+
+
+@pytest.mark.parametrize(
+    ("asked", "named"),
+    [("999", "#999"), ("abc", "'abc'")],
+    ids=["an id no incident has", "not an id at all"],
+)
+def test_an_unknown_incident_is_named_with_links_to_the_incidents(
+    scenario: Path, asked: str, named: str
+) -> None:
+    known = incidents.list_incidents(Store(load_config(scenario).store_url()))
+    assert known and "999" not in {str(i["id"]) for i in known}
+    at = open_page("incidents", incident=asked)
+    assert named in texts(at.error)
+    assert set(links(at).values()) == {("incidents", f"incident={i['id']}") for i in known}
+    assert not [s for s in at.selectbox if s.key == "incident_pick"]
+    assert not [h for h in at.header if h.value.startswith("#")]  # no other incident opened
+    assert not at.get("download_button")
+
+
+def test_incidents_page_without_a_query_parameter_opens_the_newest(scenario: Path) -> None:
+    store = Store(load_config(scenario).store_url())
+    newest = incidents.list_incidents(store)[0]
+    at = open_page("incidents")
+    assert at.selectbox(key="incident_pick").value == newest["id"]
+    assert f"#{newest['id']} " in texts(at.header)
 
 
 def test_service_page_shows_the_unit_change_in_data_quality_and_drift(scenario: Path) -> None:

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from cockpit import views
 from cockpit.config import Config, parse_config
-from cockpit.store import ActionRecord, Alert, DeliveryAttempt, Outbox, RunRecord, Store
+from cockpit.errors import CockpitError
+from cockpit.store import ActionRecord, Alert, DeliveryAttempt, Incident, Outbox, RunRecord, Store
 
 END = datetime(2026, 10, 20, 12, 0, tzinfo=UTC)
 STEP = timedelta(minutes=5)
@@ -393,6 +394,43 @@ def test_incident_helpers() -> None:
         views.postmortem_keys(3)[0] == "pm_3_summary"
         and views.postmortem_keys(3)[-1] == "pm_3_items"
     )
+
+
+def test_unknown_service_names_it_and_the_services() -> None:
+    config = make_config(2)
+    assert views.unknown_service(config, None) is None  # no link: the picker chooses
+    assert views.unknown_service(config, "svc-1") is None
+    message = views.unknown_service(config, "svc-9")
+    assert message is not None
+    assert "'svc-9'" in message and "svc-0, svc-1" in message
+
+
+def test_incident_picker_opens_the_asked_incident_or_says_why_not(store: Store) -> None:
+    with store.engine.begin() as conn:
+        ids = [
+            conn.execute(
+                sa.insert(Incident.__table__).values(
+                    service="svc-0",
+                    title=f"svc-0: incident {n}",
+                    severity="page",
+                    status="resolved",
+                    opened_at=END + n * STEP,
+                )
+            ).inserted_primary_key[0]
+            for n in range(3)
+        ]
+    table = views.incidents_table(store, limit=2)  # the two newest
+    choices, chosen = views.incident_picker(store, table, None)
+    assert list(choices) == [ids[2], ids[1]] and chosen == ids[2]  # no link: the newest
+    choices, chosen = views.incident_picker(store, table, str(ids[1]))
+    assert chosen == ids[1]
+    choices, chosen = views.incident_picker(store, table, str(ids[0]))  # older than the table
+    assert chosen == ids[0] and choices[ids[0]].startswith(f"#{ids[0]} svc-0: incident 0 (")
+    with pytest.raises(CockpitError, match=r"No incident #999 "):
+        views.incident_picker(store, table, "999")
+    with pytest.raises(CockpitError, match=r"'3x' is not an incident id"):
+        views.incident_picker(store, table, "3x")
+    assert views.incident_picker(store, table.iloc[0:0], None) == ({}, None)
 
 
 def test_notification_log_and_actions_show_every_attempt(store: Store) -> None:

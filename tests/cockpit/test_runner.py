@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cockpit import views
 from cockpit.config import load_config
 from cockpit.runner import Runner, backfill
-from cockpit.store import Store
+from cockpit.store import RunRecord, Store
 
 T0 = datetime(2026, 10, 1, tzinfo=UTC)
 UNIT_CHANGE = T0 + timedelta(hours=30)
@@ -224,3 +225,97 @@ def test_db_upgrade_reports_the_revision(project: tuple[Path, str]) -> None:
     done = cli("db", "upgrade", str(config), env={"COCKPIT_DATABASE_URL": url})
     assert done.returncode == 0, done.stderr
     assert "0005" in done.stdout
+
+
+# --- Evidently drift reports (each test below imports Evidently: keep them few) ----------------
+
+DRIFT_CONFIG = textwrap.dedent(
+    """\
+    version: cockpit/v1
+    services:
+      - name: loan
+        data:
+          current: {kind: parquet, path: "logs/*.parquet", timestamp: ts}
+          reference: {kind: parquet, path: reference.parquet, timestamp: ts}
+        schema:
+          height_cm: {type: float, min: 30, max: 300, nullable: false}
+          plan: {type: category, allowed: [basic, pro]}
+        monitors:
+          - {name: drift, kind: drift, every: 1h, window: 1d, report: true}
+    """
+)
+
+
+@pytest.fixture
+def drift_project(tmp_path: Path, store_url: str) -> tuple[Path, str]:
+    folder = tmp_path / "project"
+    make_logs(folder)
+    (folder / "cockpit.yaml").write_text(DRIFT_CONFIG)
+    return folder / "cockpit.yaml", store_url
+
+
+def test_a_backfill_keeps_the_report_of_the_newest_ok_drift_window(
+    drift_project: tuple[Path, str],
+) -> None:
+    config_path, url = drift_project
+    config, store = load_config(config_path), Store(url)
+    # Past the data's end: the last windows hold too few rows and are no_data.
+    records = backfill(Runner(config, store), T0, T0 + timedelta(days=3))
+    ok = [r for r in records if r.status == "ok"]
+    assert ok and records[-1].status == "no_data"
+    newest_ok = max(r.window_end for r in ok)
+    found = views.drift_report(store, config, "loan", "drift")
+    assert found is not None, "the backfill left no report"
+    assert found["at"] == newest_ok
+    assert "height_cm" in found["html"]
+    kept = [r for r in store.runs("loan", "drift") if "report_path" in (r.details or "")]
+    assert len(kept) == 1  # one report at the end, not one per hour
+
+
+def test_a_report_written_from_another_working_directory_is_found(
+    drift_project: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config_path, url = drift_project
+    at = "2026-10-02T12:00:00Z"  # a full day of rows in the window
+    done = subprocess.run(
+        [sys.executable, "-m", "cockpit.cli", "run-once", "project/cockpit.yaml", "--at", at],
+        cwd=tmp_path,  # the config path is relative to this folder, not to the config's
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COCKPIT_DATABASE_URL": url},
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    elsewhere = tmp_path / "ui"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the cockpit runs from yet another folder
+    config = load_config(Path("..") / "project" / "cockpit.yaml")
+    found = views.drift_report(Store(url), config, "loan", "drift")
+    assert found is not None, "the report the run wrote is not found"
+    assert Path(found["path"]) == config_path.parent / "reports" / "loan" / "drift" / "latest.html"
+    [run] = Store(url).runs("loan", "drift")
+    stored = json.loads(run.details or "{}")["report_path"]
+    assert not Path(stored).is_absolute()  # beside the config, wherever the store is read from
+
+
+def test_a_backfill_of_older_history_leaves_a_newer_report_alone(
+    drift_project: tuple[Path, str],
+) -> None:
+    config_path, url = drift_project
+    config, store = load_config(config_path), Store(url)
+    newer = T0 + timedelta(days=5)  # a run the daemon made after the history being filled
+    store.save_run(
+        RunRecord(
+            service="loan",
+            monitor="drift",
+            kind="drift",
+            window_start=newer - timedelta(days=1),
+            window_end=newer,
+            status="ok",
+            details={"report_path": "reports/loan/drift/latest.html"},
+        )
+    )
+    records = backfill(Runner(config, store), T0, T0 + timedelta(days=2))
+    assert any(r.status == "ok" for r in records)
+    assert not [r for r in records if "report_path" in r.details]
+    assert not (config_path.parent / "reports").exists()  # the newer run's report not replaced

@@ -600,7 +600,8 @@ def drift_scores(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> pd.DataFrame:
-    """Long form ``at, column, score, severity`` of the measurements ``drift_score[<column>]``.
+    """Long form ``from, at, column, score, severity`` of the measurements
+    ``drift_score[<column>]`` (``from``: one run interval before ``at``, where its cell begins).
 
     ``severity`` puts every method on one scale, 1 at the drift threshold and above 1 when
     drifted: score / threshold for distances, threshold / score for p-value tests (method and
@@ -612,6 +613,8 @@ def drift_scores(
         if match and match["sli"] == "drift_score":
             data.append((at, match["column"], _finite(value)))
     frame = pd.DataFrame(data, columns=["at", "column", "score"])
+    step = schedule.interval(config.service(service).monitor(monitor), until or utcnow())
+    frame.insert(0, "from", frame["at"] - step)  # each cell spans the run's interval in time
     latest = drift_latest(store, service, monitor).set_index("column")
     frame["severity"] = [
         _severity(
@@ -785,11 +788,65 @@ def latency(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> dict[str, Any]:
-    """``{"series": at, percentile, ms; "threshold_ms"}`` of a latency monitor."""
+    """``{"series": at, percentile, ms; "threshold_ms", "title"}`` of a latency monitor; the
+    title says which SLOs count on it."""
     series = metric_series(store, service, monitor, LATENCY_PERCENTILES, since, until)
     series = series.rename(columns={"name": "percentile", "value": "ms"})
     definition = config.service(service).monitor(monitor)
-    return {"series": series, "threshold_ms": getattr(definition, "threshold_ms", None)}
+    threshold = getattr(definition, "threshold_ms", None)
+    slos = [
+        f"{slo.name}: {slo.objective:.4g} of requests under {threshold:g} ms"
+        if slo.good is None and threshold is not None
+        else f"{slo.name}: {slo.good}"
+        for slo in config.service(service).slos
+        if slo.monitor == monitor
+    ]
+    title = "Latency percentiles (ms)" + (f"; SLO {'; '.join(slos)}" if slos else "")
+    return {"series": series, "threshold_ms": threshold, "title": title}
+
+
+def slo_lines(config: cfg.Config, service: str, monitor: str, sli: str) -> list[dict[str, Any]]:
+    """The thresholds that SLOs set on one SLI of a monitor (timeslice SLOs whose condition
+    names it), to draw on its chart: ``[{"slo", "threshold", "label"}]``."""
+    lines = []
+    for slo in config.service(service).slos:
+        if slo.monitor != monitor or slo.good is None:
+            continue
+        condition = Condition.parse(slo.good)
+        if condition.sli == sli:
+            lines.append(
+                {
+                    "slo": slo.name,
+                    "threshold": condition.threshold,
+                    "label": f"{slo.name}: {condition}",
+                }
+            )
+    return lines
+
+
+# Ranges as the service page's URL writes them (``?range=7d``).
+RANGE_CODES: dict[str, str] = {
+    "24h": "last 24 hours",
+    "3d": "last 3 days",
+    "7d": "last 7 days",
+    "30d": "last 30 days",
+}
+DEFAULT_RANGE = "7d"
+
+
+def range_from_query(value: str | None) -> tuple[str, str | None]:
+    """The range a ``?range=`` parameter asks for, and what to say when it names none."""
+    if value is None or value in RANGE_CODES:
+        return RANGE_CODES[value or DEFAULT_RANGE], None
+    known = ", ".join(RANGE_CODES)
+    return RANGE_CODES[DEFAULT_RANGE], (
+        f"Unknown range {value!r} in the link (one of {known}): showing the "
+        f"{RANGE_CODES[DEFAULT_RANGE]}."
+    )
+
+
+def range_code(label: str) -> str:
+    return next(code for code, name in RANGE_CODES.items() if name == label)
 
 
 def monitor_health(store: Store, config: cfg.Config, service: str) -> pd.DataFrame:

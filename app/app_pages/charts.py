@@ -171,11 +171,8 @@ def heatmap(scores: pd.DataFrame) -> alt.Chart:
         alt.Chart(scores)
         .mark_rect()
         .encode(
-            x=alt.X(
-                "utcyearmonthdatehours(at):O",
-                title="time (UTC, hourly)",
-                axis=alt.Axis(labels=False, ticks=False),
-            ),
+            x=alt.X("from:T", axis=UTC_AXIS, scale=alt.Scale(type="utc")),
+            x2="at:T",
             y=alt.Y("column:N", title=None, axis=alt.Axis(labelOverlap=False)),
             color=alt.Color(
                 "severity:Q",
@@ -211,13 +208,22 @@ def shares(frame: pd.DataFrame) -> alt.Chart:
         )
         .properties(height=140, width=260)
         .facet(facet=alt.Facet("check:N", title=None), columns=2)
+        .properties(title="Share of rows failing each check, per column")
     )
 
 
 def lines(
-    frame: pd.DataFrame, y: str, color: str, title: str, threshold: float | None = None
+    frame: pd.DataFrame,
+    y: str,
+    color: str,
+    title: str,
+    threshold: float | None = None,
+    *,
+    chart_title: str | None = None,
+    rules: list[dict[str, Any]] | None = None,
 ) -> alt.Chart | alt.LayerChart:
-    """A few series over time, optionally with a threshold rule."""
+    """A few series over time, with a title, and SLO thresholds as dashed red rules
+    (``threshold``, or ``rules`` of :func:`cockpit.views.slo_lines`)."""
     chart = (
         alt.Chart(frame)
         .mark_line()
@@ -233,11 +239,14 @@ def lines(
         )
         .properties(height=220)
     )
-    if threshold is None:
-        return chart
+    marks = list(rules or [])
+    if threshold is not None:
+        marks.append({"threshold": threshold, "label": f"threshold {threshold:g}"})
+    if not marks:
+        return chart.properties(title=chart_title or title)
     rule = (
-        alt.Chart(pd.DataFrame({"threshold": [threshold]}))
+        alt.Chart(pd.DataFrame(marks))
         .mark_rule(color="#d62728", strokeDash=[6, 4])
-        .encode(y="threshold:Q")
+        .encode(y="threshold:Q", tooltip=[alt.Tooltip("label:N", title="SLO")])
     )
-    return chart + rule
+    return (chart + rule).properties(title=chart_title or title)

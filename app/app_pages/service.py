@@ -34,8 +34,13 @@ st.caption(views.service_caption(definition))
 
 if shared.empty_store_notice():
     st.stop()
-span = st.segmented_control("Range", list(views.RANGES), default="last 7 days", key="service_range")
-window = shared.time_range(source, service, span or "last 7 days")
+asked_range, range_problem = views.range_from_query(st.query_params.get("range"))
+if range_problem:
+    st.warning(range_problem)
+span = st.segmented_control("Range", list(views.RANGES), default=asked_range, key="service_range")
+span = span or asked_range
+st.query_params["range"] = views.range_code(span)
+window = shared.time_range(source, service, span)
 if window is None:
     st.info(f"No runs of {service} yet. " + views.empty_store_hint(source[0]))
     st.stop()
@@ -125,8 +130,16 @@ for monitor in views.monitors_of(config, service, "prediction_quality"):
     value = "n/a" if quality["value"] is None else f"{quality['value']:.4f}"
     st.metric(f"{quality['metric']} (newest run, {quality['at']:%Y-%m-%d %H:%M} UTC)", value)
     if not quality["series"].empty:
+        metric = quality["metric"] or "value"
         st.altair_chart(
-            charts.lines(quality["series"], "value", "name", quality["metric"] or "value"),
+            charts.lines(
+                quality["series"],
+                "value",
+                "name",
+                metric,
+                chart_title=f"{metric} per window",
+                rules=views.slo_lines(config, service, monitor, metric),
+            ),
         )
     by_version, by_slice = st.columns(2)
     by_version.subheader("By model version")
@@ -142,7 +155,14 @@ for monitor in views.monitors_of(config, service, "system"):
         st.caption("No latency percentiles in this range.")
         continue
     st.altair_chart(
-        charts.lines(system["series"], "ms", "percentile", "latency (ms)", system["threshold_ms"]),
+        charts.lines(
+            system["series"],
+            "ms",
+            "percentile",
+            "latency (ms)",
+            system["threshold_ms"],
+            chart_title=system["title"],
+        ),
     )
 
 # --- monitors ------------------------------------------------------------------------------------

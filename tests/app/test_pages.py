@@ -538,3 +538,156 @@ def test_a_stale_postmortem_save_is_refused(writable: Store) -> None:
     button(at, "Reload the latest version").click()
     at.run()
     assert at.text_area(key=f"{key}_root_causes").value == "Grace's analysis"
+
+
+# --- what on-call reads: the screen says what is happening -------------------------------------
+
+
+def specs(at: AppTest) -> list[dict]:
+    import json
+
+    return [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+
+
+def layers(spec: dict) -> list[dict]:
+    return spec.get("layer") or [spec]
+
+
+def test_overview_burn_columns_run_from_5m_to_3d_and_the_caption_quotes_28_day_tiers(
+    scenario: Path,
+) -> None:
+    at = open_page("overview")
+    order = list(at.dataframe[0].proto.column_order)
+    burns = [c for c in order if c.startswith("burn_")]
+    assert burns == ["burn_5m", "burn_1h", "burn_6h", "burn_1d", "burn_3d"]
+    caption = texts(at.caption)
+    assert "13.44 (1h)" in caption and "5.6 (6h)" in caption and "2.8 (1d)" in caption
+    assert "14.4" not in caption  # the 30-day factors, wrong for these 28-day SLOs
+
+
+def test_overview_says_no_daemon_runs(scenario: Path) -> None:
+    at = open_page("overview")
+    assert "No daemon has run against this store" in texts(at.warning)
+
+
+def test_a_running_daemon_is_said_on_the_overview(writable: Store) -> None:
+    import os
+    import socket
+
+    from cockpit.store import utcnow
+
+    writable.beat(socket.gethostname(), os.getpid(), "active", utcnow())
+    at = open_page("overview")
+    assert "Daemon running: active on" in texts(at.caption)
+    assert "No daemon" not in texts(at.warning)
+
+
+def test_a_stopped_feed_reads_stale_on_the_overview(writable: Store) -> None:
+    """The loan feed stops: the daemon keeps recording no_data runs for 40 windows of the
+    5-minute monitor. valid-inputs reads stale, monitors are not ok, and the service says which
+    monitor has no data."""
+    from cockpit.store import RunRecord
+
+    last = writable.latest_run("loan-default", "input-quality")
+    assert last is not None
+    empty = [
+        RunRecord(
+            service="loan-default",
+            monitor="input-quality",
+            kind="data_quality",
+            window_start=last.window_end + timedelta(minutes=5 * i),
+            window_end=last.window_end + timedelta(minutes=5 * (i + 1)),
+            status="no_data",
+            details={"reason": "no rows in the window"},
+        )
+        for i in range(40)
+    ]
+    writable.save_runs(empty)
+    at = open_page("overview")
+    table = frames(at)[0].set_index(["service", "slo"])
+    row = table.loc[("loan-default", "valid-inputs")]
+    assert row["status"] in ("firing", "stale")  # its ticket still fires; else it reads stale
+    # ad-ctr's feed goes on: none of its SLOs is stale
+    assert (table.loc["ad-ctr"]["status"] != "stale").all()
+    assert not row["monitors_healthy"]
+    assert row["monitor_status"] == "stale"
+    links = [link.value for link in at.get("page_link")]
+    [loan] = [link for link in links if link.startswith("loan-default:")]
+    assert "no data from: " in loan and "input-quality" in loan.split("no data from: ")[1]
+
+
+def test_service_page_keeps_the_range_in_the_url(scenario: Path) -> None:
+    at = open_page("service", service="loan-default", range="3d")
+    assert at.segmented_control(key="service_range").value == "last 3 days"
+    assert at.query_params["range"] == ["3d"] or at.query_params["range"] == "3d"
+    at.segmented_control(key="service_range").set_value("last 24 hours").run()
+    assert at.query_params["range"] in (["24h"], "24h")
+    wrong = open_page("service", service="loan-default", range="1y")
+    assert "Unknown range '1y'" in texts(wrong.warning)
+
+
+def test_service_charts_have_a_time_axis_titles_and_slo_lines(scenario: Path) -> None:
+    at = open_page("service", service="loan-default")
+    charts = specs(at)
+    heatmap = next(c for c in charts if c.get("title") == "Drift per column")
+    assert heatmap["encoding"]["x"]["type"] == "temporal"  # a time axis, not hidden ordinals
+    assert heatmap["encoding"]["x"]["axis"]["title"] == "time (UTC)"
+    accuracy = next(c for c in charts if c.get("title") == "accuracy per window")
+    rules = [layer for layer in layers(accuracy) if layer["mark"]["type"] == "rule"]
+    assert rules, "no SLO line on the accuracy chart"
+    latency = next(c for c in charts if "Latency percentiles" in str(c.get("title")))
+    assert "fast: 0.99 of requests under 300 ms" in latency["title"]
+    assert [layer for layer in layers(latency) if layer["mark"]["type"] == "rule"]
+
+
+def test_the_silence_form_offers_the_chosen_services_slos_and_any_duration(
+    writable: Store,
+) -> None:
+    at = sign_in(open_page("alerts"))
+    at.selectbox(key="silence_service").select("ad-ctr").run()
+    options = at.selectbox(key="silence_slo").options
+    assert "ctr-floor" in options and "no-drift" not in options  # no-drift is loan-default's
+    at.selectbox(key="silence_slo").select("ctr-floor")
+    at.text_input(key="silence_for").input("90m")
+    at.text_input(key="silence_reason").input("ctr dashboard migrating")
+    button(at, "Silence").click()
+    at.run()
+    with writable.engine.connect() as conn:
+        [silence] = [Silence.model_validate(r._mapping) for r in conn.execute(sa.select(Silence))]
+    assert (silence.service, silence.slo) == ("ad-ctr", "ctr-floor")
+    assert abs(silence.ends_at - silence.starts_at - timedelta(minutes=90)) < timedelta(minutes=1)
+    at.text_input(key="silence_for").input("soon")
+    at.text_input(key="silence_reason").input("again")
+    button(at, "Silence").click()
+    at.run()
+    assert "silence length" in texts(at.error)
+
+
+def test_a_silence_shows_on_the_firing_alert_at_once_and_ends_from_the_page(
+    writable: Store,
+) -> None:
+    alert = firing_alert(writable)
+    at = sign_in(open_page("alerts"))
+    at.selectbox(key="silence_service").select(alert.service).run()
+    at.selectbox(key="silence_slo").select(alert.slo)
+    at.text_input(key="silence_for").input("2h")
+    at.text_input(key="silence_reason").input("fix deploying")
+    button(at, "Silence").click()
+    at.run()
+    firing = next(f for f in frames(at) if "silenced" in f.columns)
+    assert bool(firing.set_index("id").loc[alert.id, "silenced"]) is True
+    button(at, "End silence now").click()
+    at.run()
+    assert "ended by" in texts(at.success)
+    firing = next(f for f in frames(at) if "silenced" in f.columns)
+    assert bool(firing.set_index("id").loc[alert.id, "silenced"]) is False
+    assert "No active silences." in texts(at.caption)
+
+
+def test_an_acked_alert_is_not_offered_for_ack_again(writable: Store) -> None:
+    from cockpit import alerts
+
+    alert = firing_alert(writable)
+    alerts.ack(writable, alert.id or 0, "Grace")
+    at = sign_in(open_page("alerts"))
+    assert alert.id not in at.selectbox(key="ack_alert").options

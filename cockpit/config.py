@@ -14,6 +14,7 @@ The keys are a public contract; see README.md for a complete example.
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -37,7 +38,7 @@ from pydantic import (
 
 from cockpit.durations import parse_duration
 from cockpit.errors import ConfigError, Problem
-from cockpit.yamlmap import format_path, load_with_lines
+from cockpit.yamlmap import format_path, load_with_lines, yaml12_booleans
 
 VERSION = "cockpit/v1"
 DEFAULT_ALLOWED_HOSTS = ("hooks.slack.com", "slack.com", "api.github.com", "gitlab.com")
@@ -101,20 +102,7 @@ SLI_NAMES: dict[str, set[str]] = {
 
 # --- YAML: YAML 1.2 booleans, so that `on:` (an action's trigger) stays a string key -------
 
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader where only true/false are booleans (YAML 1.1 also reads on/off/yes/no)."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
+_Loader = yaml12_booleans()
 
 
 # --- field types -----------------------------------------------------------------------------
@@ -711,7 +699,15 @@ def _all_field_names() -> set[str]:
     return names
 
 
-_KNOWN_KEYS = _all_field_names()
+_KNOWN_KEYS = sorted(_all_field_names())
+
+
+@functools.lru_cache(maxsize=1024)
+def _closest_key(key: str) -> str | None:
+    """The known key ``key`` is most likely a typo of (once per spelling: a generated config
+    repeats its typos in every service)."""
+    close = difflib.get_close_matches(key, _KNOWN_KEYS, n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def _message(error: dict[str, Any], where: tuple[Any, ...]) -> str:
@@ -719,8 +715,8 @@ def _message(error: dict[str, Any], where: tuple[Any, ...]) -> str:
     value = error.get("input")
     if kind == "extra_forbidden":
         key = where[-1] if where else "?"
-        close = difflib.get_close_matches(str(key), sorted(_KNOWN_KEYS), n=1, cutoff=0.6)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        close = _closest_key(str(key))
+        hint = f" (did you mean {close!r}?)" if close else ""
         return f"unknown key {key!r}{hint}"
     if kind == "missing":
         return f"missing required key {where[-1]!r}" if where else "missing required key"

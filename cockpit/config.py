@@ -753,7 +753,7 @@ def _semantic_problems(data: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], 
         slos = _list(service.get("slos"))
         yield from _duplicates(monitors, (*here, "monitors"), "monitor")
         yield from _duplicates(slos, (*here, "slos"), "SLO")
-        by_name = {m.get("name"): m for m in monitors if isinstance(m, dict)}
+        by_name = {_name(m): m for m in monitors if _name(m) is not None}
         data_sources = service.get("data") if isinstance(service.get("data"), dict) else {}
         schema = service.get("schema") if isinstance(service.get("schema"), dict) else {}
 
@@ -787,6 +787,7 @@ def _semantic_problems(data: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], 
                         key == "columns"
                         and kind == "data_quality"
                         and schema
+                        and isinstance(column, str)
                         and column not in schema
                     ):
                         yield ((*at, key, k), f"column {column!r} is not in the service's schema")
@@ -796,30 +797,31 @@ def _semantic_problems(data: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], 
                 continue
             at = (*here, "slos", j)
             name = slo.get("monitor")
-            if name is not None and name not in by_name:
+            if not isinstance(name, str):
+                continue  # missing or not a string: the structure pass reports it
+            if name not in by_name:
                 known = ", ".join(sorted(str(n) for n in by_name if n)) or "none"
                 yield (
                     (*at, "monitor"),
                     f"no monitor named {name!r} in service {service.get('name')!r} (known: {known})",
                 )
                 continue
-            monitor = by_name.get(name) or {}
-            yield from _slo_meaning(slo, monitor, at)
+            yield from _slo_meaning(slo, by_name.get(name) or {}, at)
 
-        slo_names = {s.get("name") for s in slos if isinstance(s, dict)}
+        slo_names = {_name(s) for s in slos} - {None}
         for j, action in enumerate(_list(service.get("actions"))):
             if not isinstance(action, dict):
                 continue
             at = (*here, "actions", j)
             trigger = action.get("on") if isinstance(action.get("on"), dict) else {}
-            if "slo" in trigger and trigger["slo"] not in slo_names:
+            if isinstance(trigger.get("slo"), str) and trigger["slo"] not in slo_names:
                 known = ", ".join(sorted(str(n) for n in slo_names if n)) or "none"
                 yield (
                     (*at, "on", "slo"),
                     f"no SLO named {trigger['slo']!r} in this service (known: {known})",
                 )
             hook = action.get("webhook")
-            if hook is not None and hook not in webhooks:
+            if isinstance(hook, str) and hook not in webhooks:
                 known = ", ".join(sorted(webhooks)) or "none: add a `webhooks:` section"
                 yield ((*at, "webhook"), f"no webhook named {hook!r} (known: {known})")
 
@@ -838,7 +840,7 @@ def _slo_meaning(
             )
         return
     match = CONDITION.match(condition) if isinstance(condition, str) else None
-    if match and kind in SLI_NAMES:
+    if match and isinstance(kind, str) and kind in SLI_NAMES:
         base = match["sli"].split("[", 1)[0]
         if base not in SLI_NAMES[kind]:
             known = ", ".join(sorted(SLI_NAMES[kind]))
@@ -931,9 +933,9 @@ def host_is_allowed(host: str, allowed: Iterable[str]) -> bool:
 def _duplicates(
     items: list[Any], path: tuple[Any, ...], what: str
 ) -> Iterator[tuple[tuple[Any, ...], str]]:
-    seen: dict[Any, int] = {}
+    seen: dict[str, int] = {}
     for i, item in enumerate(items):
-        name = item.get("name") if isinstance(item, dict) else None
+        name = _name(item)
         if name is None:
             continue
         if name in seen:
@@ -943,6 +945,12 @@ def _duplicates(
             )
         else:
             seen[name] = i
+
+
+def _name(item: Any) -> str | None:
+    """The item's ``name`` when it is a string; else None (the structure pass reports it)."""
+    name = item.get("name") if isinstance(item, dict) else None
+    return name if isinstance(name, str) else None
 
 
 def _list(value: Any) -> list[Any]:

@@ -530,3 +530,29 @@ def test_reading_a_config_leaves_garbage_collection_as_it_was(
         assert gc.isenabled() is enabled_before
     finally:
         gc.enable()
+
+
+STRING = "Input should be a valid string"
+NOT_A_STRING = [
+    ("a service's name", "  - name: loan", "  - name: [loan]", 4, "services[0].name", STRING),
+    ("a monitor's name", "- {name: quality, kind", "- {name: [quality], kind", 15, "services[0].monitors[0].name", STRING),
+    ("an SLO's name", "- {name: valid, monitor", "- {name: {a: 1}, monitor", 19, "services[0].slos[0].name", STRING),
+    ("an SLO's monitor", "monitor: quality, objective", "monitor: [quality], objective", 19, "services[0].slos[0].monitor", STRING),
+    ("an action's SLO", "slo: no-drift, severity", "slo: [no-drift], severity", 22, "services[0].actions[0].on.slo", STRING),
+    ("an action's webhook", "webhook: ci}", "webhook: [ci]}", 22, "services[0].actions[0].webhook", STRING),
+    ("a monitor's kind", "drift, kind: drift,", "drift, kind: [drift],", 16, "services[0].monitors[1]", "unknown kind ['drift']"),
+    ("a checked column", "data_quality, every: 5m}", "data_quality, every: 5m, columns: [[plan]]}", 15, "services[0].monitors[0].columns[0]", STRING),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "line", "path", "says"),
+    [case[1:] for case in NOT_A_STRING],
+    ids=[f"a list or mapping as {case[0]} is reported at its key" for case in NOT_A_STRING],
+)
+def test_a_name_kind_or_column_that_is_not_a_string_is_a_problem_not_a_crash(
+    before: str, after: str, line: int, path: str, says: str
+) -> None:
+    assert before in GOOD, before
+    found = problems(GOOD.replace(before, after, 1))
+    assert any(p.startswith(f"cockpit.yaml:{line}: {path}: {says}") for p in found), found

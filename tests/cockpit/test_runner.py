@@ -224,3 +224,57 @@ def test_db_upgrade_reports_the_revision(project: tuple[Path, str]) -> None:
     done = cli("db", "upgrade", str(config), env={"COCKPIT_DATABASE_URL": url})
     assert done.returncode == 0, done.stderr
     assert "0004" in done.stdout
+
+
+REQUESTS_CONFIG = textwrap.dedent(
+    """\
+    version: cockpit/v1
+    services:
+      - name: api
+        data:
+          current: {kind: csv, path: requests.csv, timestamp: ts}
+        monitors:
+          - {name: latency, kind: system, metric: latency, column: latency_ms, threshold_ms: 300, error_column: error, every: 5m}
+          - {name: errors, kind: system, metric: error_rate, error_column: error, every: 5m}
+        slos:
+          - {name: fast, monitor: latency, objective: 0.99}
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("latency_ms", "error", "failed", "column", "example"),
+    [
+        ("120 ms", "False", {"latency"}, "latency column 'latency_ms'", "'120 ms'"),
+        ("120", "no", {"latency", "errors"}, "error column 'error'", "'no'"),
+    ],
+    ids=[
+        "a latency column written with its unit fails the run and names the column and file",
+        "a text error column fails the runs and names the column and file",
+    ],
+)
+def test_a_text_column_of_a_system_monitor_fails_the_run_and_names_it(
+    tmp_path: Path,
+    store_url: str,
+    latency_ms: str,
+    error: str,
+    failed: set[str],
+    column: str,
+    example: str,
+) -> None:
+    at = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
+    rows = [
+        f"{(at - timedelta(seconds=10 * i)).isoformat()},{latency_ms},{error}" for i in range(1, 20)
+    ]
+    (tmp_path / "requests.csv").write_text("ts,latency_ms,error\n" + "\n".join(rows) + "\n")
+    (tmp_path / "cockpit.yaml").write_text(REQUESTS_CONFIG)
+    store = Store(store_url)
+    result = Runner(load_config(tmp_path / "cockpit.yaml"), store).run_once(at)
+    runs = {r.monitor: r for r in result.runs}
+    assert {name for name, r in runs.items() if r.status == "failed"} == failed
+    for name in failed:
+        error_text = runs[name].error
+        assert error_text.startswith("services[0].data.current (csv 'requests.csv'): "), error_text
+        assert column in error_text and example in error_text, error_text
+        assert runs[name].good is None and runs[name].total is None
+    assert {r.status for r in store.runs("api", "latency")} == {"failed"}

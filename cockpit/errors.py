@@ -5,6 +5,7 @@
     ├── SourceError              a data source cannot be read: missing file, column, table, URL
     ├── MonitorError             a monitor cannot compute its SLIs from the data it was given
     ├── StoreError               the store cannot be opened or migrated
+    │   └── NoStoreError         no store exists there yet (a read-only command creates none)
     └── DeliveryError            a notification or webhook could not be delivered
 
 Anything else that escapes is a bug: the CLI and the daemon log it with its traceback.
@@ -51,6 +52,11 @@ class MonitorError(CockpitError):
 
 class StoreError(CockpitError):
     """The store cannot be reached, opened or migrated."""
+
+
+class NoStoreError(StoreError):
+    """Nothing has created a store at the URL yet: no SQLite file, or a database (schema) where
+    no migration ever ran."""
 
 
 class DeliveryError(CockpitError):

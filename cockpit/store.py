@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Field, SQLModel
 
-from cockpit.errors import StoreError
+from cockpit.errors import NoStoreError, StoreError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -320,6 +320,39 @@ class Store:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         if migrate:
             self.upgrade()
+
+    @classmethod
+    def existing(cls, url: str, *, echo: bool = False) -> Store:
+        """The store at ``url`` if one was ever created there, migrated to head when it is
+        behind (as any open does); else NoStoreError, and nothing is created.
+
+        A SQLite store exists when its file does (checked before connecting: connecting
+        creates the file); a server's when its schema has Alembic's ``alembic_version`` table,
+        which the first migration writes.
+        """
+        if url.startswith("sqlite"):
+            try:
+                database = sa.engine.make_url(url).database
+            except (SQLAlchemyError, ValueError) as exc:
+                raise StoreError(f"cannot open the store {_safe_url(url)}: {exc}") from None
+            if not database or database == ":memory:" or not Path(database).is_file():
+                raise _no_store(url)
+            return cls(url, echo=echo)
+        store = cls(url, migrate=False, echo=echo)
+        try:
+            with store._connect() as connection:
+                migrated = sa.inspect(connection).has_table("alembic_version")
+        except SQLAlchemyError as exc:
+            store.close()
+            raise StoreError(f"cannot read the store {_safe_url(url)}: {exc}") from None
+        except StoreError:
+            store.close()
+            raise
+        if not migrated:
+            store.close()
+            raise _no_store(url)
+        store.upgrade()
+        return store
 
     def upgrade(self, revision: str = "head") -> None:
         """Apply Alembic migrations up to ``revision``, one process at a time.
@@ -643,6 +676,10 @@ def _alembic_config(connection: sa.Connection) -> Any:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = connection
     return cfg
+
+
+def _no_store(url: str) -> NoStoreError:
+    return NoStoreError(f"no store at {_safe_url(url)}: nothing has written to it yet")
 
 
 def _safe_url(url: str) -> str:

@@ -278,3 +278,55 @@ def test_a_text_column_of_a_system_monitor_fails_the_run_and_names_it(
         assert column in error_text and example in error_text, error_text
         assert runs[name].good is None and runs[name].total is None
     assert {r.status for r in store.runs("api", "latency")} == {"failed"}
+
+
+READ_ONLY = [
+    ("slo", "status"),
+    ("alerts", "list"),
+    ("actions", "list"),
+    ("incidents", "list"),
+    ("incidents", "export", "1"),
+]
+
+
+def _tables(url: str) -> set[str]:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        return set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("command", READ_ONLY, ids=lambda c: f"cockpit {' '.join(c[:2])}")
+def test_a_read_only_command_on_a_store_that_does_not_exist_says_so_and_creates_none(
+    tmp_path: Path, store_url: str, command: tuple[str, ...]
+) -> None:
+    """SQLite: no file there; PostgreSQL: an empty schema (no migration ever ran)."""
+    config = tmp_path / "cockpit.yaml"
+    config.write_text(CONFIG)
+    done = cli(*command[:2], str(config), *command[2:], env={"COCKPIT_DATABASE_URL": store_url})
+    assert done.returncode == 1, done.stderr
+    assert done.stdout == "" and "Traceback" not in done.stderr
+    assert done.stderr.splitlines() == [
+        f"error: no store at {store_url}: nothing has written to it yet. Fill it with "
+        f"`cockpit backfill {config} --from ... --to ...` or `cockpit serve {config}`, "
+        f"or create it empty with `cockpit db upgrade {config}`"
+    ]
+    if store_url.startswith("sqlite"):
+        assert not (tmp_path / "cockpit.db").exists()
+        assert list(tmp_path.iterdir()) == [config]
+    else:
+        assert _tables(store_url) == set()
+
+
+def test_a_read_only_command_upgrades_a_store_at_an_older_revision(
+    tmp_path: Path, store_url: str
+) -> None:
+    Store(store_url, migrate=False).upgrade("0003")
+    config = tmp_path / "cockpit.yaml"
+    config.write_text(CONFIG)
+    done = cli("incidents", "list", str(config), env={"COCKPIT_DATABASE_URL": store_url})
+    assert (done.returncode, done.stdout) == (0, ""), done.stderr
+    assert Store(store_url, migrate=False).current_revision() == "0004"

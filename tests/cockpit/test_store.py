@@ -191,3 +191,22 @@ def test_a_store_that_cannot_be_migrated_is_one_plain_error(
     first = done.stderr.splitlines()[0]
     assert first.startswith(f"error: cannot migrate the store {store_url} to revision 'head': ")
     assert reason in first and first.endswith("run `cockpit db upgrade CONFIG`")
+
+
+def test_only_an_existing_store_opens_as_existing(store_url: str) -> None:
+    with pytest.raises(StoreError, match="^no store at "):
+        Store.existing(store_url)
+    if store_url.startswith("sqlite"):
+        assert not Path(sa.engine.make_url(store_url).database).exists()
+    Store(store_url).close()
+    assert Store.existing(store_url).current_revision() == "0004"
+
+
+def test_a_missing_store_is_named_without_its_password(store_url: str) -> None:
+    if not store_url.startswith("postgresql"):
+        pytest.skip("a SQLite URL carries no password")
+    url = sa.engine.make_url(store_url).set(password="hunter2")  # trust auth ignores it
+    with pytest.raises(StoreError) as caught:
+        Store.existing(url.render_as_string(hide_password=False))
+    assert "hunter2" not in str(caught.value)
+    assert str(caught.value).startswith(f"no store at {url.render_as_string(hide_password=True)}: ")

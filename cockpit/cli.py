@@ -78,6 +78,22 @@ def _open_store(config: Config) -> Any:
     return Store(config.store_url())
 
 
+def _open_existing_store(config: Config, config_path: Path) -> Any:
+    """The config's store for a command that only reads it: one that does not exist yet is
+    an error saying how to make one (NoStoreError), never an empty store created to read."""
+    from cockpit.errors import NoStoreError
+    from cockpit.store import Store
+
+    try:
+        return Store.existing(config.store_url())
+    except NoStoreError as exc:
+        raise NoStoreError(
+            f"{exc}. Fill it with `cockpit backfill {config_path} --from ... --to ...` or "
+            f"`cockpit serve {config_path}`, or create it empty with "
+            f"`cockpit db upgrade {config_path}`"
+        ) from None
+
+
 def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, allow_nan=False) + "\n")
 
@@ -221,7 +237,7 @@ def slo_status(
     moment = parse_time(at)
     loaded = _load(config)
     try:
-        store = _open_store(loaded)
+        store = _open_existing_store(loaded, config)
         reports = evaluate_slos(loaded, store, moment, save=False)
         status = statuses(loaded, store, moment, reports)
     except CockpitError as exc:
@@ -419,7 +435,7 @@ def alerts_list(
 
     loaded = _load(config)
     try:
-        rows = list_alerts(_open_store(loaded), firing_only=not all_)
+        rows = list_alerts(_open_existing_store(loaded, config), firing_only=not all_)
     except CockpitError as exc:
         raise _fail(exc) from None
     if as_json:
@@ -500,7 +516,7 @@ def alerts_silences(config: ConfigArg, as_json: JsonOpt = False) -> None:
 
     loaded = _load(config)
     try:
-        rows = silences_json(_open_store(loaded))
+        rows = silences_json(_open_existing_store(loaded, config))
     except CockpitError as exc:
         raise _fail(exc) from None
     if as_json:
@@ -546,7 +562,7 @@ def actions_list(config: ConfigArg, as_json: JsonOpt = False) -> None:
 
     loaded = _load(config)
     try:
-        rows = list_actions(_open_store(loaded))
+        rows = list_actions(_open_existing_store(loaded, config))
     except CockpitError as exc:
         raise _fail(exc) from None
     if as_json:
@@ -586,7 +602,7 @@ def incidents_list(config: ConfigArg, as_json: JsonOpt = False) -> None:
 
     loaded = _load(config)
     try:
-        rows = list_incidents(_open_store(loaded))
+        rows = list_incidents(_open_existing_store(loaded, config))
     except CockpitError as exc:
         raise _fail(exc) from None
     if as_json:
@@ -611,7 +627,7 @@ def incidents_export(
 
     loaded = _load(config)
     try:
-        text = export_markdown(_open_store(loaded), incident_id, config=loaded)
+        text = export_markdown(_open_existing_store(loaded, config), incident_id, config=loaded)
     except CockpitError as exc:
         raise _fail(exc) from None
     if out is None:

@@ -14,6 +14,7 @@ The keys are a public contract; see README.md for a complete example.
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -37,7 +38,7 @@ from pydantic import (
 
 from cockpit.durations import parse_duration
 from cockpit.errors import ConfigError, Problem
-from cockpit.yamlmap import format_path, load_with_lines
+from cockpit.yamlmap import format_path, load_with_lines, yaml12_booleans
 
 VERSION = "cockpit/v1"
 DEFAULT_ALLOWED_HOSTS = ("hooks.slack.com", "slack.com", "api.github.com", "gitlab.com")
@@ -101,20 +102,7 @@ SLI_NAMES: dict[str, set[str]] = {
 
 # --- YAML: YAML 1.2 booleans, so that `on:` (an action's trigger) stays a string key -------
 
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader where only true/false are booleans (YAML 1.1 also reads on/off/yes/no)."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
+_Loader = yaml12_booleans()
 
 
 # --- field types -----------------------------------------------------------------------------
@@ -724,7 +712,15 @@ def _all_field_names() -> set[str]:
     return names
 
 
-_KNOWN_KEYS = _all_field_names()
+_KNOWN_KEYS = sorted(_all_field_names())
+
+
+@functools.lru_cache(maxsize=1024)
+def _closest_key(key: str) -> str | None:
+    """The known key ``key`` is most likely a typo of (once per spelling: a generated config
+    repeats its typos in every service)."""
+    close = difflib.get_close_matches(key, _KNOWN_KEYS, n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def _message(error: dict[str, Any], where: tuple[Any, ...]) -> str:
@@ -732,8 +728,8 @@ def _message(error: dict[str, Any], where: tuple[Any, ...]) -> str:
     value = error.get("input")
     if kind == "extra_forbidden":
         key = where[-1] if where else "?"
-        close = difflib.get_close_matches(str(key), sorted(_KNOWN_KEYS), n=1, cutoff=0.6)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        close = _closest_key(str(key))
+        hint = f" (did you mean {close!r}?)" if close else ""
         return f"unknown key {key!r}{hint}"
     if kind == "missing":
         return f"missing required key {where[-1]!r}" if where else "missing required key"
@@ -770,7 +766,7 @@ def _semantic_problems(data: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], 
         slos = _list(service.get("slos"))
         yield from _duplicates(monitors, (*here, "monitors"), "monitor")
         yield from _duplicates(slos, (*here, "slos"), "SLO")
-        by_name = {m.get("name"): m for m in monitors if isinstance(m, dict)}
+        by_name = {_name(m): m for m in monitors if _name(m) is not None}
         data_sources = service.get("data") if isinstance(service.get("data"), dict) else {}
         schema = service.get("schema") if isinstance(service.get("schema"), dict) else {}
 
@@ -804,6 +800,7 @@ def _semantic_problems(data: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], 
                         key == "columns"
                         and kind == "data_quality"
                         and schema
+                        and isinstance(column, str)
                         and column not in schema
                     ):
                         yield ((*at, key, k), f"column {column!r} is not in the service's schema")
@@ -813,30 +810,31 @@ def _semantic_problems(data: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], 
                 continue
             at = (*here, "slos", j)
             name = slo.get("monitor")
-            if name is not None and name not in by_name:
+            if not isinstance(name, str):
+                continue  # missing or not a string: the structure pass reports it
+            if name not in by_name:
                 known = ", ".join(sorted(str(n) for n in by_name if n)) or "none"
                 yield (
                     (*at, "monitor"),
                     f"no monitor named {name!r} in service {service.get('name')!r} (known: {known})",
                 )
                 continue
-            monitor = by_name.get(name) or {}
-            yield from _slo_meaning(slo, monitor, at)
+            yield from _slo_meaning(slo, by_name.get(name) or {}, at)
 
-        slo_names = {s.get("name") for s in slos if isinstance(s, dict)}
+        slo_names = {_name(s) for s in slos} - {None}
         for j, action in enumerate(_list(service.get("actions"))):
             if not isinstance(action, dict):
                 continue
             at = (*here, "actions", j)
             trigger = action.get("on") if isinstance(action.get("on"), dict) else {}
-            if "slo" in trigger and trigger["slo"] not in slo_names:
+            if isinstance(trigger.get("slo"), str) and trigger["slo"] not in slo_names:
                 known = ", ".join(sorted(str(n) for n in slo_names if n)) or "none"
                 yield (
                     (*at, "on", "slo"),
                     f"no SLO named {trigger['slo']!r} in this service (known: {known})",
                 )
             hook = action.get("webhook")
-            if hook is not None and hook not in webhooks:
+            if isinstance(hook, str) and hook not in webhooks:
                 known = ", ".join(sorted(webhooks)) or "none: add a `webhooks:` section"
                 yield ((*at, "webhook"), f"no webhook named {hook!r} (known: {known})")
 
@@ -855,7 +853,7 @@ def _slo_meaning(
             )
         return
     match = CONDITION.match(condition) if isinstance(condition, str) else None
-    if match and kind in SLI_NAMES:
+    if match and isinstance(kind, str) and kind in SLI_NAMES:
         base = match["sli"].split("[", 1)[0]
         if base not in SLI_NAMES[kind]:
             known = ", ".join(sorted(SLI_NAMES[kind]))
@@ -948,9 +946,9 @@ def host_is_allowed(host: str, allowed: Iterable[str]) -> bool:
 def _duplicates(
     items: list[Any], path: tuple[Any, ...], what: str
 ) -> Iterator[tuple[tuple[Any, ...], str]]:
-    seen: dict[Any, int] = {}
+    seen: dict[str, int] = {}
     for i, item in enumerate(items):
-        name = item.get("name") if isinstance(item, dict) else None
+        name = _name(item)
         if name is None:
             continue
         if name in seen:
@@ -960,6 +958,12 @@ def _duplicates(
             )
         else:
             seen[name] = i
+
+
+def _name(item: Any) -> str | None:
+    """The item's ``name`` when it is a string; else None (the structure pass reports it)."""
+    name = item.get("name") if isinstance(item, dict) else None
+    return name if isinstance(name, str) else None
 
 
 def _list(value: Any) -> list[Any]:

@@ -5,6 +5,7 @@
     ├── SourceError              a data source cannot be read: missing file, column, table, URL
     ├── MonitorError             a monitor cannot compute its SLIs from the data it was given
     ├── StoreError               the store cannot be opened or migrated
+    │   └── NoStoreError         no store exists there yet (a read-only command creates none)
     ├── UsageError               a command names something the config does not have
     └── DeliveryError            a notification or webhook could not be delivered
 
@@ -52,6 +53,11 @@ class MonitorError(CockpitError):
 
 class StoreError(CockpitError):
     """The store cannot be reached, opened or migrated."""
+
+
+class NoStoreError(StoreError):
+    """Nothing has created a store at the URL yet: no SQLite file, or a database (schema) where
+    no migration ever ran."""
 
 
 class UsageError(CockpitError):

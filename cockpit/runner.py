@@ -26,7 +26,7 @@ import pandas as pd
 
 from cockpit import config as cfg
 from cockpit import schedule
-from cockpit.errors import CockpitError, SourceError
+from cockpit.errors import CockpitError, MonitorError, SourceError
 from cockpit.sources import DataSource, PreloadedSource, build_source
 from cockpit.store import RunRecord, Store
 from monitors import data_quality
@@ -565,7 +565,11 @@ class Runner:
             if c
         ]
         frame = self.read_window(service, columns, window)
-        return system.evaluate(frame, spec, window_start=window.start, window_end=window.end), None
+        try:
+            result = system.evaluate(frame, spec, window_start=window.start, window_end=window.end)
+        except ValueError as exc:  # a column of the wrong type: say which source holds it
+            raise MonitorError(f"{self.source(service, 'current').label}: {exc}") from None
+        return result, None
 
     def _read_with_optional(
         self,

@@ -10,8 +10,10 @@ Timestamps are stored as UTC and always come back timezone-aware.
 
 from __future__ import annotations
 
+import fcntl
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,10 +21,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Field, SQLModel
 
-from cockpit.errors import StoreError
+from cockpit.errors import NoStoreError, StoreError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -334,16 +336,67 @@ class Store:
         if migrate:
             self.upgrade()
 
-    def upgrade(self, revision: str = "head") -> None:
-        """Apply Alembic migrations up to ``revision``."""
-        from alembic import command
+    @classmethod
+    def existing(cls, url: str, *, echo: bool = False) -> Store:
+        """The store at ``url`` if one was ever created there, migrated to head when it is
+        behind (as any open does); else NoStoreError, and nothing is created.
 
+        A SQLite store exists when its file does (checked before connecting: connecting
+        creates the file); a server's when its schema has Alembic's ``alembic_version`` table,
+        which the first migration writes.
+        """
+        if url.startswith("sqlite"):
+            try:
+                database = sa.engine.make_url(url).database
+            except (SQLAlchemyError, ValueError) as exc:
+                raise StoreError(f"cannot open the store {_safe_url(url)}: {exc}") from None
+            if not database or database == ":memory:" or not Path(database).is_file():
+                raise _no_store(url)
+            return cls(url, echo=echo)
+        store = cls(url, migrate=False, echo=echo)
         try:
-            with self.engine.begin() as connection:
-                cfg = _alembic_config(connection)
-                command.upgrade(cfg, revision)
-        except OperationalError as exc:
-            raise StoreError(f"cannot reach the store {_safe_url(self.url)}: {exc.orig}") from None
+            with store._connect() as connection:
+                migrated = sa.inspect(connection).has_table("alembic_version")
+        except SQLAlchemyError as exc:
+            store.close()
+            raise StoreError(f"cannot read the store {_safe_url(url)}: {exc}") from None
+        except StoreError:
+            store.close()
+            raise
+        if not migrated:
+            store.close()
+            raise _no_store(url)
+        store.upgrade()
+        return store
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Apply Alembic migrations up to ``revision``, one process at a time.
+
+        Replicas starting together on a new store would each create the tables, and all but
+        one die on the duplicate. So Alembic reads the revision and migrates under a lock
+        (:func:`_migration_transaction`): a process that waited finds the store at head and does
+        nothing. Raises StoreError when the store cannot be reached or migrated.
+        """
+        from alembic import command
+        from alembic.util import CommandError
+
+        with self._connect() as connection:
+            try:
+                with _migration_transaction(connection):
+                    command.upgrade(_alembic_config(connection), revision)
+            except (SQLAlchemyError, CommandError) as exc:
+                reason = getattr(exc, "orig", None) or exc
+                raise StoreError(
+                    f"cannot migrate the store {_safe_url(self.url)} to revision {revision!r}: "
+                    f"{reason}; fix that, then run `cockpit db upgrade CONFIG`"
+                ) from None
+
+    def _connect(self) -> sa.Connection:
+        try:
+            return self.engine.connect()
+        except SQLAlchemyError as exc:
+            reason = getattr(exc, "orig", None) or exc
+            raise StoreError(f"cannot reach the store {_safe_url(self.url)}: {reason}") from None
 
     def current_revision(self) -> str | None:
         from alembic.runtime.migration import MigrationContext
@@ -696,6 +749,37 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# The key of the PostgreSQL advisory lock migrations run under. Not the daemon's leader lock
+# (``AdvisoryLock.KEY``): the leader holds that for as long as it runs, and a replica starting
+# meanwhile must still be able to open the store.
+MIGRATION_LOCK_KEY = 0x636F6D69  # "comi"
+
+
+@contextmanager
+def _migration_transaction(connection: sa.Connection) -> Iterator[None]:
+    """A transaction on ``connection`` that holds the store's migration lock until it has
+    committed: on PostgreSQL a transaction-level advisory lock, which the commit releases; on
+    SQLite an exclusive ``flock`` on ``<database>.migrate.lock`` beside the file, released
+    after the commit (before it, the next process would read the old revision). An in-memory
+    SQLite is one process's own: no lock."""
+    if connection.dialect.name == "postgresql":
+        with connection.begin():
+            connection.execute(
+                sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
+            yield
+        return
+    database = connection.engine.url.database
+    if connection.dialect.name != "sqlite" or not database or database == ":memory:":
+        with connection.begin():
+            yield
+        return
+    with open(database + ".migrate.lock", "a") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)  # released when the file is closed
+        with connection.begin():
+            yield
+
+
 def _alembic_config(connection: sa.Connection) -> Any:
     from alembic.config import Config as AlembicConfig
 
@@ -703,6 +787,10 @@ def _alembic_config(connection: sa.Connection) -> Any:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = connection
     return cfg
+
+
+def _no_store(url: str) -> NoStoreError:
+    return NoStoreError(f"no store at {_safe_url(url)}: nothing has written to it yet")
 
 
 def _safe_url(url: str) -> str:

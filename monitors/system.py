@@ -14,7 +14,8 @@ Occurrence events (``good``/``total``, total = every request in the window):
 - ``latency`` with ``threshold_ms``: good = a request faster than the threshold, strictly
   (``latency_ms < threshold_ms``, "under 300 ms"), that did not fail. A request with no
   recorded latency (missing, NaN, infinite) is not known to be fast, so it is bad; it is
-  counted in ``details["missing_latency"]``.
+  counted in ``details["missing_latency"]``. A latency column that is not numbers (``"120 ms"``)
+  is an error, not a column of missing latencies: that would page on a type error.
 - ``error_rate``: good = a request that did not fail. A missing error flag counts as "did
   not fail" (logs usually leave it empty on success) and is counted in
   ``details["missing_error_flag"]``.
@@ -59,7 +60,8 @@ def evaluate(
     """The system SLIs of one window of the log; ``no_data`` when it has no rows.
 
     Raises ValueError when the spec is inconsistent, a column it needs is not in the window,
-    or the error column is not boolean.
+    the error column is not boolean, or the latency column is not numbers (text is read only
+    when every value is a number written as text, see ``_latency``).
     """
     window_s = (window_end - window_start).total_seconds()
     _check_spec(spec, window_s)
@@ -99,7 +101,7 @@ def evaluate(
 
     latency: np.ndarray | None = None
     if spec.latency_column is not None and spec.latency_column in window.columns:
-        latency = _latency(window[spec.latency_column])
+        latency = _latency(window[spec.latency_column], spec.latency_column)
         known = np.isfinite(latency)
         details["missing_latency"] = int((~known).sum())
         values = (
@@ -165,12 +167,39 @@ def _newest(stamps: pd.Series) -> pd.Timestamp:
     return pd.to_datetime(stamps, utc=True).max()
 
 
-def _latency(series: pd.Series) -> np.ndarray:
-    if pd.api.types.is_float_dtype(series.dtype) and isinstance(series.dtype, np.dtype):
-        return series.to_numpy(dtype="float64")
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        series = series.astype(object)
-    return pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+def _latency(series: pd.Series, column: str) -> np.ndarray:
+    """Latencies in milliseconds as float64, NaN where missing.
+
+    A number column is taken as it is. A text column is taken only when every value in it
+    reads as a number, as when a CSV or SQL source keeps numbers as text (``"120"`` is 120.0,
+    ``"3.1e2"`` 310.0: nothing is lost); a single value that does not (``"120 ms"``, ``"slow"``,
+    ``""``) refuses the whole column. Coercing those to missing would count every such request
+    as slow and page on a type error. Booleans and durations are refused too: True is not
+    1 ms, and a duration's nanoseconds are not milliseconds."""
+    if pd.api.types.is_bool_dtype(series.dtype):
+        raise _not_milliseconds(series, column, series.dropna())
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        return series.to_numpy(dtype="float64", na_value=np.nan)
+    text_like = isinstance(series.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(
+        series.dtype
+    )  # object columns count as text here (of any Python values)
+    if not text_like:
+        raise _not_milliseconds(series, column, series.dropna())
+    values = series.astype(object)
+    numbers = pd.to_numeric(values, errors="coerce")
+    unread = numbers.isna() & values.notna()
+    unread |= values.map(lambda v: isinstance(v, bool | np.bool_)).astype(bool)
+    if unread.any():
+        raise _not_milliseconds(series, column, values[unread])
+    return numbers.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _not_milliseconds(series: pd.Series, column: str, bad: pd.Series) -> ValueError:
+    examples = sorted({repr(v) for v in bad.head(1000)})[:3]
+    return ValueError(
+        f"latency column {column!r} must be numbers of milliseconds, "
+        f"got {series.dtype} values like {', '.join(examples)} (write 120, not '120 ms')"
+    )
 
 
 def _failed(series: pd.Series, column: str) -> tuple[np.ndarray, int]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,23 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if not PG_URL:
         pytest.skip("COCKPIT_TEST_DATABASE_URL is not set (.ci/run sets it)")
     yield from _pg_schema_url(PG_URL)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def new_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], str]]:
+    """A maker of stores that do not exist yet, one backend per test: each call gives a new
+    SQLite path (no file) or a new, empty PostgreSQL schema (dropped afterwards)."""
+    if request.param == "postgresql" and not PG_URL:
+        pytest.skip("COCKPIT_TEST_DATABASE_URL is not set (.ci/run sets it)")
+    with ExitStack() as schemas:
+
+        def make() -> str:
+            if request.param == "sqlite":
+                return f"sqlite:///{tmp_path / f'cockpit-{uuid.uuid4().hex[:8]}.db'}"
+            assert PG_URL is not None
+            return schemas.enter_context(contextmanager(_pg_schema_url)(PG_URL))
+
+        yield make
 
 
 @pytest.fixture(scope="session")

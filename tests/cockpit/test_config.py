@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -390,3 +393,166 @@ def test_the_readme_example_is_the_sample_config_and_validates() -> None:
 def test_a_missing_config_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read the config"):
         load_config(tmp_path / "nope.yaml")
+
+
+# --- big configs: libyaml, one parse -----------------------------------------------------------
+
+
+def _line_after(text: str, start: str, target: str) -> int:
+    """The line of the first ``target`` after ``start`` in ``text`` (1-based)."""
+    position = text.index(target, text.index(start))
+    return text.count("\n", 0, position) + 1
+
+
+def test_a_config_of_2000_services_validates_and_places_problems_in_the_last_one(
+    tmp_path: Path,
+) -> None:
+    from bench.bench_validate import big_config
+
+    text = big_config(2000)
+    path = tmp_path / "cockpit.yaml"
+    path.write_text(text)
+    config = load_config(path)
+    assert len(config.services) == 2000 and config.services[1999].name == "ad-ctr-0999"
+
+    last = "  - name: ad-ctr-0999\n"
+    broken = text.replace(last, last + "    owner: twice\n")
+    tail = broken.index(last)
+    broken = broken[:tail] + (
+        broken[tail:]
+        .replace('good: "ctr >= 0.15", objective: 0.95', 'good: "ctr >= 0.15", objective: 95', 1)
+        .replace("monitor: latency, objective", "monitor: latncy, objective", 1)
+    )
+    path.write_text(broken)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    service = "services[1999]"
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}:{_line_after(broken, last, 'owner: twice')}: {service}.owner: duplicate key: "
+        "it appears more than once in this mapping (YAML keeps only the last)",
+        f"{path}:{_line_after(broken, last, 'objective: 95')}: {service}.slos[1].objective: "
+        "must be between 0 and 1, got 95 (write 0.95)",
+        f"{path}:{_line_after(broken, last, 'monitor: latncy')}: {service}.slos[2].monitor: "
+        "no monitor named 'latncy' in service 'ad-ctr-0999' "
+        "(known: ctr, input-quality, latency, prediction-drift)",
+    ]
+
+
+def test_the_config_is_parsed_by_libyaml_when_pyyaml_has_it() -> None:
+    import yaml
+
+    from cockpit import config
+
+    if not yaml.__with_libyaml__:
+        pytest.skip("this PyYAML was built without libyaml")
+    assert config._Loader.__mro__[1] is yaml.CSafeLoader
+
+
+BOOLEANS = textwrap.dedent(
+    """\
+    on: {yes: no, off: ON, y: n}
+    flags: [true, False, TRUE, yes, No]
+    """
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [GOOD, GOOD.replace("    owner: risk-ml\n", "    owner: risk-ml\n    owner: x\n"), BOOLEANS],
+    ids=["the known-good config", "a config with a duplicate key", "YAML 1.1 booleans"],
+)
+def test_libyaml_and_the_python_parser_read_the_same_data_lines_and_duplicates(text: str) -> None:
+    import yaml
+
+    from cockpit.yamlmap import load_with_lines, yaml12_booleans
+
+    if not yaml.__with_libyaml__:
+        pytest.skip("this PyYAML was built without libyaml")
+    fast = load_with_lines(text, yaml12_booleans(yaml.CSafeLoader))
+    slow = load_with_lines(text, yaml12_booleans(yaml.SafeLoader))
+    assert fast == slow
+    if text is BOOLEANS:
+        assert fast[0] == {
+            "on": {"yes": "no", "off": "ON", "y": "n"},
+            "flags": [True, False, True, "yes", "No"],
+        }
+
+
+def test_without_libyaml_the_python_parser_reads_the_config() -> None:
+    """PyYAML without its C extension (``yaml._yaml`` missing) still loads the config."""
+    script = textwrap.dedent(
+        """\
+        import sys
+        sys.modules["yaml._yaml"] = None  # as if PyYAML had been built without libyaml
+        import yaml
+        from cockpit import config
+        assert not yaml.__with_libyaml__ and config._Loader.__mro__[1] is yaml.SafeLoader
+        loaded = config.load_config(sys.argv[1])
+        print(loaded.services[0].actions[0].on.slo)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(ROOT / "sample_data" / "cockpit.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (done.returncode, done.stdout) == (0, "no-drift\n"), done.stderr
+
+
+def test_a_key_that_is_a_list_is_a_yaml_problem_not_a_crash() -> None:
+    assert problems("version: cockpit/v1\n? [a, b]\n: 1\n") == [
+        "cockpit.yaml:2: YAML syntax error: found unhashable key"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "enabled_before"),
+    [(GOOD, True), ("version: [cockpit/v1\n", True), (GOOD, False)],
+    ids=[
+        "after a config is read, garbage collection is back on",
+        "after a YAML syntax error too",
+        "a caller that had turned it off finds it off",
+    ],
+)
+def test_reading_a_config_leaves_garbage_collection_as_it_was(
+    text: str, enabled_before: bool
+) -> None:
+    import gc
+
+    from cockpit.yamlmap import load_with_lines
+
+    if not enabled_before:
+        gc.disable()
+    try:
+        with contextlib.suppress(Exception):
+            load_with_lines(text)
+        assert gc.isenabled() is enabled_before
+    finally:
+        gc.enable()
+
+
+STRING = "Input should be a valid string"
+NOT_A_STRING = [
+    ("a service's name", "  - name: loan", "  - name: [loan]", 4, "services[0].name", STRING),
+    ("a monitor's name", "- {name: quality, kind", "- {name: [quality], kind", 15, "services[0].monitors[0].name", STRING),
+    ("an SLO's name", "- {name: valid, monitor", "- {name: {a: 1}, monitor", 19, "services[0].slos[0].name", STRING),
+    ("an SLO's monitor", "monitor: quality, objective", "monitor: [quality], objective", 19, "services[0].slos[0].monitor", STRING),
+    ("an action's SLO", "slo: no-drift, severity", "slo: [no-drift], severity", 22, "services[0].actions[0].on.slo", STRING),
+    ("an action's webhook", "webhook: ci}", "webhook: [ci]}", 22, "services[0].actions[0].webhook", STRING),
+    ("a monitor's kind", "drift, kind: drift,", "drift, kind: [drift],", 16, "services[0].monitors[1]", "unknown kind ['drift']"),
+    ("a checked column", "data_quality, every: 5m}", "data_quality, every: 5m, columns: [[plan]]}", 15, "services[0].monitors[0].columns[0]", STRING),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "line", "path", "says"),
+    [case[1:] for case in NOT_A_STRING],
+    ids=[f"a list or mapping as {case[0]} is reported at its key" for case in NOT_A_STRING],
+)
+def test_a_name_kind_or_column_that_is_not_a_string_is_a_problem_not_a_crash(
+    before: str, after: str, line: int, path: str, says: str
+) -> None:
+    assert before in GOOD, before
+    found = problems(GOOD.replace(before, after, 1))
+    assert any(p.startswith(f"cockpit.yaml:{line}: {path}: {says}") for p in found), found

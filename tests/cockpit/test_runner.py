@@ -319,3 +319,110 @@ def test_a_backfill_of_older_history_leaves_a_newer_report_alone(
     assert any(r.status == "ok" for r in records)
     assert not [r for r in records if "report_path" in r.details]
     assert not (config_path.parent / "reports").exists()  # the newer run's report not replaced
+
+
+REQUESTS_CONFIG = textwrap.dedent(
+    """\
+    version: cockpit/v1
+    services:
+      - name: api
+        data:
+          current: {kind: csv, path: requests.csv, timestamp: ts}
+        monitors:
+          - {name: latency, kind: system, metric: latency, column: latency_ms, threshold_ms: 300, error_column: error, every: 5m}
+          - {name: errors, kind: system, metric: error_rate, error_column: error, every: 5m}
+        slos:
+          - {name: fast, monitor: latency, objective: 0.99}
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("latency_ms", "error", "failed", "column", "example"),
+    [
+        ("120 ms", "False", {"latency"}, "latency column 'latency_ms'", "'120 ms'"),
+        ("120", "no", {"latency", "errors"}, "error column 'error'", "'no'"),
+    ],
+    ids=[
+        "a latency column written with its unit fails the run and names the column and file",
+        "a text error column fails the runs and names the column and file",
+    ],
+)
+def test_a_text_column_of_a_system_monitor_fails_the_run_and_names_it(
+    tmp_path: Path,
+    store_url: str,
+    latency_ms: str,
+    error: str,
+    failed: set[str],
+    column: str,
+    example: str,
+) -> None:
+    at = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
+    rows = [
+        f"{(at - timedelta(seconds=10 * i)).isoformat()},{latency_ms},{error}" for i in range(1, 20)
+    ]
+    (tmp_path / "requests.csv").write_text("ts,latency_ms,error\n" + "\n".join(rows) + "\n")
+    (tmp_path / "cockpit.yaml").write_text(REQUESTS_CONFIG)
+    store = Store(store_url)
+    result = Runner(load_config(tmp_path / "cockpit.yaml"), store).run_once(at)
+    runs = {r.monitor: r for r in result.runs}
+    assert {name for name, r in runs.items() if r.status == "failed"} == failed
+    for name in failed:
+        error_text = runs[name].error
+        assert error_text.startswith("services[0].data.current (csv 'requests.csv'): "), error_text
+        assert column in error_text and example in error_text, error_text
+        assert runs[name].good is None and runs[name].total is None
+    assert {r.status for r in store.runs("api", "latency")} == {"failed"}
+
+
+READ_ONLY = [
+    ("slo", "status"),
+    ("alerts", "list"),
+    ("alerts", "silences"),
+    ("actions", "list"),
+    ("incidents", "list"),
+    ("incidents", "export", "1"),
+]
+
+
+def _tables(url: str) -> set[str]:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        return set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("command", READ_ONLY, ids=lambda c: f"cockpit {' '.join(c[:2])}")
+def test_a_read_only_command_on_a_store_that_does_not_exist_says_so_and_creates_none(
+    tmp_path: Path, store_url: str, command: tuple[str, ...]
+) -> None:
+    """SQLite: no file there; PostgreSQL: an empty schema (no migration ever ran)."""
+    config = tmp_path / "cockpit.yaml"
+    config.write_text(CONFIG)
+    done = cli(*command[:2], str(config), *command[2:], env={"COCKPIT_DATABASE_URL": store_url})
+    assert done.returncode == 1, done.stderr
+    assert done.stdout == "" and "Traceback" not in done.stderr
+    assert done.stderr.splitlines() == [
+        f"error: no store at {store_url}: nothing has written to it yet. Fill it with "
+        f"`cockpit backfill {config} --from ... --to ...` or `cockpit serve {config}`, "
+        f"or create it empty with `cockpit db upgrade {config}`"
+    ]
+    if store_url.startswith("sqlite"):
+        assert not (tmp_path / "cockpit.db").exists()
+        assert list(tmp_path.iterdir()) == [config]
+    else:
+        assert _tables(store_url) == set()
+
+
+def test_a_read_only_command_upgrades_a_store_at_an_older_revision(
+    tmp_path: Path, store_url: str
+) -> None:
+    Store(store_url, migrate=False).upgrade("0003")
+    config = tmp_path / "cockpit.yaml"
+    config.write_text(CONFIG)
+    done = cli("incidents", "list", str(config), env={"COCKPIT_DATABASE_URL": store_url})
+    assert (done.returncode, done.stdout) == (0, ""), done.stderr
+    assert Store(store_url, migrate=False).current_revision() == "0005"

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -98,3 +103,110 @@ def test_the_migrations_create_exactly_the_models_tables_and_columns(store_url: 
         migrated = {c["name"] for c in inspector.get_columns(name)}
         assert migrated == {c.name for c in table.columns}, name
     assert set(inspector.get_table_names()) - {"alembic_version"} == set(SQLModel.metadata.tables)
+
+
+def test_replicas_upgrading_a_new_store_together_all_succeed(
+    new_store_url: Callable[[], str], tmp_path: Path
+) -> None:
+    """Three replicas started at once on a store that does not exist yet: one migrates, the
+    others wait for it and find the store at head (five rounds, a new store each)."""
+    config = tmp_path / "cockpit.yaml"
+    config.write_text("version: cockpit/v1\n")
+    for round_ in range(5):
+        url = new_store_url()
+        env = {**os.environ, "COCKPIT_DATABASE_URL": url}
+        replicas = [
+            subprocess.Popen(
+                [sys.executable, "-m", "cockpit.cli", "db", "upgrade", str(config)],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(3)
+        ]
+        outcomes = [(*replica.communicate(timeout=120), replica.returncode) for replica in replicas]
+        for out, err, code in outcomes:
+            assert (code, out) == (0, "store at revision 0005\n"), f"round {round_}: {err}"
+        assert Store(url, migrate=False).current_revision() == "0005"
+
+
+def test_a_store_opens_while_a_daemon_holds_the_leader_lock(store_url: str) -> None:
+    """The migration lock is not the leader's: a replica starting next to the active daemon
+    migrates and opens (with a lock timeout, a shared key would fail here instead of waiting
+    forever)."""
+    if not store_url.startswith("postgresql"):
+        pytest.skip("the advisory locks are PostgreSQL's; SQLite's leader lock is another file")
+    from cockpit.daemon import AdvisoryLock
+
+    leader_engine = sa.create_engine(store_url)
+    leader = AdvisoryLock(leader_engine)
+    assert leader.try_acquire()
+    try:
+        url = sa.engine.make_url(store_url)
+        url = url.update_query_dict({"options": f"{url.query['options']} -c lock_timeout=10s"})
+        assert Store(url.render_as_string(hide_password=False)).current_revision() == "0005"
+    finally:
+        leader.release()
+        leader_engine.dispose()
+
+
+def _newer_revision(url: str) -> None:
+    Store(url).close()
+    with sa.create_engine(url).begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0099'"))
+
+
+def _foreign_table(url: str) -> None:
+    with sa.create_engine(url).begin() as conn:
+        conn.execute(sa.text("CREATE TABLE monitor_run (id INTEGER PRIMARY KEY, note TEXT)"))
+
+
+@pytest.mark.parametrize(
+    ("prepare", "reason"),
+    [
+        (_newer_revision, "Can't locate revision identified by '0099'"),
+        (_foreign_table, "monitor_run"),
+    ],
+    ids=[
+        "a store migrated by a newer cockpit",
+        "a database that already has a table of the same name",
+    ],
+)
+def test_a_store_that_cannot_be_migrated_is_one_plain_error(
+    store_url: str, tmp_path: Path, prepare: Callable[[str], None], reason: str
+) -> None:
+    prepare(store_url)
+    config = tmp_path / "cockpit.yaml"
+    config.write_text("version: cockpit/v1\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "cockpit.cli", "db", "upgrade", str(config)],
+        env={**os.environ, "COCKPIT_DATABASE_URL": store_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    first = done.stderr.splitlines()[0]
+    assert first.startswith(f"error: cannot migrate the store {store_url} to revision 'head': ")
+    assert reason in first and first.endswith("run `cockpit db upgrade CONFIG`")
+
+
+def test_only_an_existing_store_opens_as_existing(store_url: str) -> None:
+    with pytest.raises(StoreError, match="^no store at "):
+        Store.existing(store_url)
+    if store_url.startswith("sqlite"):
+        assert not Path(sa.engine.make_url(store_url).database).exists()
+    Store(store_url).close()
+    assert Store.existing(store_url).current_revision() == "0005"
+
+
+def test_a_missing_store_is_named_without_its_password(store_url: str) -> None:
+    if not store_url.startswith("postgresql"):
+        pytest.skip("a SQLite URL carries no password")
+    url = sa.engine.make_url(store_url).set(password="hunter2")  # trust auth ignores it
+    with pytest.raises(StoreError) as caught:
+        Store.existing(url.render_as_string(hide_password=False))
+    assert "hunter2" not in str(caught.value)
+    assert str(caught.value).startswith(f"no store at {url.render_as_string(hide_password=True)}: ")

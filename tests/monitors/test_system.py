@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -124,6 +125,59 @@ def test_a_text_error_column_is_refused_not_guessed() -> None:
     frame = pd.DataFrame({"ts": [START] * 2, "error": ["False", "True"]})
     with pytest.raises(ValueError, match="error column 'error' must be boolean"):
         run(frame, SystemSpec(metric="error_rate", error_column="error"))
+
+
+@pytest.mark.parametrize(
+    ("latency_ms", "example"),
+    [
+        (["120 ms", "95 ms", "310 ms"], "'120 ms'"),
+        (["120", "95", "310 ms"], "'310 ms'"),
+        ([True, False, True], "True"),
+        (pd.Series(["120 ms", "95 ms", "310 ms"], dtype="string"), "'120 ms'"),
+        (pd.Series(["120 ms", "95 ms", "95 ms"], dtype="category"), "'120 ms'"),
+        (pd.to_timedelta([120, 95, 310], unit="ms"), "Timedelta"),
+    ],
+    ids=[
+        "latencies written with their unit are refused, not counted slow",
+        "one value that is not a number refuses the whole column",
+        "booleans are refused",
+        "pandas text is refused the same",
+        "categories of text are refused the same",
+        "durations are refused (their nanoseconds are not milliseconds)",
+    ],
+)
+def test_a_latency_column_that_is_not_numbers_is_refused(latency_ms: Any, example: str) -> None:
+    frame = pd.DataFrame({"ts": [START] * 3, "latency_ms": latency_ms, "error": False})
+    with pytest.raises(ValueError, match="latency column 'latency_ms' must be numbers") as caught:
+        run(frame)
+    assert example in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "latency_ms",
+    [
+        ["120", "95.5", "3.1e2", None],
+        [Decimal("120"), Decimal("95.5"), Decimal("310"), None],
+        pd.Series(["120", "95.5", "3.1e2", None], dtype="string"),
+        pd.Series([120, 95, 310, None], dtype="Int64"),
+    ],
+    ids=[
+        "numbers kept as text (a CSV read as strings) are read as numbers",
+        "decimals (a SQL NUMERIC column) are read as numbers",
+        "pandas text of numbers too",
+        "nullable integers with a gap",
+    ],
+)
+def test_numbers_in_other_types_count_as_their_float_values(latency_ms: Any) -> None:
+    frame = pd.DataFrame({"ts": [START] * 4, "latency_ms": latency_ms, "error": False})
+    floats = frame.assign(latency_ms=[120.0, float(pd.Series(latency_ms)[1]), 310.0, np.nan])
+    result, expected = run(frame), run(floats)
+    assert (result.good, result.total, result.details) == (
+        expected.good,
+        expected.total,
+        expected.details,
+    )
+    assert result.details["missing_latency"] == 1 and result.good == 2
 
 
 def test_throughput_is_rows_per_second_of_window() -> None:

@@ -14,7 +14,7 @@ import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -871,10 +871,10 @@ def add_silence(
         )
         matched = _refresh_silenced(conn, now)
         text = (
-            f"{actor} silenced {matcher_text(silence)} until {iso(ends_at)}: {silence.reason}"
+            f"{actor} silenced {matcher_text(silence)} until {minutes(ends_at)}: {silence.reason}"
             if starts_at <= now
-            else f"{actor} scheduled a silence of {matcher_text(silence)} from {iso(starts_at)} "
-            f"to {iso(ends_at)}: {silence.reason}"
+            else f"{actor} scheduled a silence of {matcher_text(silence)} from "
+            f"{minutes(starts_at)} to {minutes(ends_at)}: {silence.reason}"
         )
         incidents.on_silence(
             conn, [a for a in matched if _matches(silence, a, now)], now, text, actor
@@ -912,6 +912,11 @@ def end_silence(store: Store, silence_id: int, actor: str) -> Silence:
         return Silence.model_validate(
             conn.execute(sa.select(Silence).where(Silence.id == silence_id)).one()._mapping
         )
+
+
+def minutes(at: datetime) -> str:
+    """A time for people to read in a timeline line: ``2026-10-10 14:05 UTC``."""
+    return f"{at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def matcher_text(silence: Silence) -> str:

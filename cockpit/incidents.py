@@ -426,7 +426,8 @@ def impact(
 def _first_bad(
     store: Store, config: cfg.Config, incident: Incident, slo_name: str
 ) -> datetime | None:
-    """The first bad event or timeslice of the bad stretch that runs up to the opening."""
+    """Where the bad stretch that runs up to the opening began: the window start of its first
+    bad run (a bucket of bad events, or a bad timeslice over its window)."""
     from cockpit.slos import load_series
 
     try:
@@ -437,8 +438,13 @@ def _first_bad(
     series = load_series(
         store, service, slo, incident.opened_at - DETECT_LOOKBACK, incident.opened_at
     )
-    start_s = series.burn_start(incident.opened_at.timestamp(), slo.objective)
-    return None if start_s is None else datetime.fromtimestamp(start_s, UTC)
+    end_s = series.burn_start(incident.opened_at.timestamp(), slo.objective)
+    if end_s is None:
+        return None
+    # The bad events lie inside that run's window: the burn began no earlier than its start.
+    end = datetime.fromtimestamp(end_s, UTC)
+    run = store.latest_run(incident.service, slo.monitor, until=end)
+    return run.window_start if run is not None and run.window_end == end else end
 
 
 def postmortem(
@@ -531,5 +537,8 @@ def export_markdown(
     ):
         lines += [f"### {title}", "", pm.get(key) or "_to be written_", ""]
     lines += ["## Timeline", "", "| time (UTC) | what | who |", "|---|---|---|"]
-    lines += [f"| {iso(e.at)} | {e.text} | {e.actor or 'cockpit'} |" for e in events]
+    lines += [
+        f"| {iso(e.at.replace(microsecond=0))} | {e.text} | {e.actor or 'cockpit'} |"
+        for e in events
+    ]
     return "\n".join(lines) + "\n"

@@ -1283,12 +1283,27 @@ def pending_of(actions: pd.DataFrame) -> pd.DataFrame:
     return actions[actions["status"] == "pending_approval"].reset_index(drop=True)
 
 
+def firing_summary(firing: pd.DataFrame) -> str:
+    """One line over the firing table: how many fire, and which are silenced or acknowledged
+    now (a silence acts at once, not at the next cycle)."""
+    n = len(firing)
+    head = f"{n} alert{'s' if n != 1 else ''} firing"
+    silenced = [f"#{a['id']}" for a in firing.to_dict("records") if a["silenced"]]
+    acked = [f"#{a['id']}" for a in firing.to_dict("records") if a["acked_by"]]
+    parts = [
+        f"silenced now: {', '.join(silenced)}" if silenced else "none silenced",
+        f"acknowledged: {', '.join(acked)}" if acked else "none acknowledged",
+    ]
+    return f"{head}; {'; '.join(parts)}."
+
+
 def alert_choices(alerts: pd.DataFrame) -> dict[int, str]:
     """``{alert id: label}`` for a picker of alerts."""
     return {
         int(a["id"]): f"#{a['id']} {a['service']} / {a['slo']} ({a['severity']}, since "
         f"{a['started_at']:%Y-%m-%d %H:%M} UTC)"
         + (f", acked by {a['acked_by']}" if a["acked_by"] else "")
+        + (", silenced" if a.get("silenced") else "")
         for a in alerts.to_dict("records")
     }
 

@@ -29,12 +29,14 @@ def alert_lists() -> None:
     if firing.empty:
         st.success("Nothing is firing.")
     else:
+        st.caption(views.firing_summary(firing))
         st.dataframe(
             firing,
             hide_index=True,
             column_order=charts.FIRING_ORDER,
             column_config=charts.ALERT_COLUMNS,
             key="firing_table",
+            placeholder=charts.MISSING,
         )
     st.header("Recent alerts")
     st.dataframe(
@@ -42,6 +44,7 @@ def alert_lists() -> None:
         hide_index=True,
         column_order=charts.ALERT_ORDER,
         column_config=charts.ALERT_COLUMNS,
+        placeholder=charts.MISSING,
     )
 
 
@@ -115,7 +118,9 @@ active = shared.silences(source)
 if active.empty:
     st.caption("No active silences.")
 else:
-    st.dataframe(active, hide_index=True, column_config=charts.SILENCE_COLUMNS)
+    st.dataframe(
+        active, hide_index=True, column_config=charts.SILENCE_COLUMNS, placeholder=charts.MISSING
+    )
     if operator is not None:
         labels = views.silence_choices(active)
         with st.form("unsilence"):
@@ -142,9 +147,9 @@ if log["outbox"].empty:
         "Nothing sent yet (a backfill records history without notifying; Slack needs its webhook variable set)."
     )
 else:
-    st.dataframe(log["outbox"], hide_index=True)
+    st.dataframe(log["outbox"], hide_index=True, placeholder=charts.MISSING)
     with st.expander("Every delivery attempt"):
-        st.dataframe(log["attempts"], hide_index=True)
+        st.dataframe(log["attempts"], hide_index=True, placeholder=charts.MISSING)
 
 # --- actions -------------------------------------------------------------------------------------
 st.header("Actions")
@@ -160,6 +165,7 @@ else:
                 "created (UTC)", format="YYYY-MM-DD HH:mm"
             )
         },
+        placeholder=charts.MISSING,
     )
 
 pending = views.pending_of(actions)
@@ -181,7 +187,7 @@ elif operator is not None:
             except CockpitError as exc:
                 shared.fail(exc)
 else:
-    st.dataframe(pending, hide_index=True)
+    st.dataframe(pending, hide_index=True, placeholder=charts.MISSING)
 
 st.subheader("Trigger an action by hand")
 rules = views.action_rules(config)

@@ -48,6 +48,7 @@ ALERT_ORDER = [
     "burn_rate", "windows", "budget_remaining", "acked_by", "silenced", "link",
 ]  # fmt: skip
 UTC_MINUTES = "YYYY-MM-DD HH:mm"
+MISSING = "–"  # what a table shows for a value that does not exist (no events, not set)
 ALERT_COLUMNS: dict[str, Any] = {
     "started_at": st.column_config.DatetimeColumn("started (UTC)", format=UTC_MINUTES),
     "resolved_at": st.column_config.DatetimeColumn("resolved (UTC)", format=UTC_MINUTES),

@@ -27,7 +27,9 @@ if chosen is None:
         "No incidents yet. A page alert opens one, or joins its service's open incident; the timeline then fills itself."
     )
     st.stop()
-st.dataframe(table, hide_index=True, column_config=charts.INCIDENT_COLUMNS)
+st.dataframe(
+    table, hide_index=True, column_config=charts.INCIDENT_COLUMNS, placeholder=charts.MISSING
+)
 
 ids = list(labels)
 incident_id = st.selectbox(
@@ -50,11 +52,26 @@ detect_col.metric("Time to detect", impact["time_to_detect"] or "n/a")
 st.caption(views.incident_times(incident))
 
 st.subheader("Impact")
-st.dataframe(impact["slos"], hide_index=True, column_config=charts.INCIDENT_COLUMNS)
+st.dataframe(
+    impact["slos"],
+    hide_index=True,
+    column_config=charts.INCIDENT_COLUMNS,
+    placeholder=charts.MISSING,
+)
 st.subheader("Alerts")
-st.dataframe(view["alerts"], hide_index=True, column_config=charts.INCIDENT_COLUMNS)
+st.dataframe(
+    view["alerts"],
+    hide_index=True,
+    column_config=charts.INCIDENT_COLUMNS,
+    placeholder=charts.MISSING,
+)
 st.subheader("Timeline")
-st.dataframe(view["timeline"], hide_index=True, column_config=charts.INCIDENT_COLUMNS)
+st.dataframe(
+    view["timeline"],
+    hide_index=True,
+    column_config=charts.INCIDENT_COLUMNS,
+    placeholder=charts.MISSING,
+)
 
 if operator is None:
     st.info(

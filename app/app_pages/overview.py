@@ -42,6 +42,7 @@ def board() -> None:
         hide_index=True,
         column_order=charts.OVERVIEW_ORDER,
         column_config=charts.SLO_COLUMNS,
+        placeholder=charts.MISSING,
     )
     st.caption(shared.burn_rate_caption(source))
 

@@ -55,6 +55,7 @@ st.dataframe(
     hide_index=True,
     column_order=charts.SERVICE_SLO_ORDER,
     column_config=charts.SLO_COLUMNS,
+    placeholder=charts.MISSING,
 )
 for slo, tab in zip(
     views.slos_of(config, service), st.tabs(views.slos_of(config, service)), strict=True
@@ -92,6 +93,7 @@ for monitor in views.monitors_of(config, service, "drift"):
         drift["latest"],
         hide_index=True,
         column_config={"score": st.column_config.NumberColumn(format="%.4f")},
+        placeholder=charts.MISSING,
     )
     report = drift["report"]
     if report is None:
@@ -117,6 +119,7 @@ for monitor in views.monitors_of(config, service, "data_quality"):
         column_config={
             c: st.column_config.NumberColumn(format="percent") for c in quality["summary"].columns
         },
+        placeholder=charts.MISSING,
     )
     st.altair_chart(charts.shares(quality["shares"]))
 
@@ -143,9 +146,9 @@ for monitor in views.monitors_of(config, service, "prediction_quality"):
         )
     by_version, by_slice = st.columns(2)
     by_version.subheader("By model version")
-    by_version.dataframe(quality["by_model_version"], hide_index=True)
+    by_version.dataframe(quality["by_model_version"], hide_index=True, placeholder=charts.MISSING)
     by_slice.subheader("By slice")
-    by_slice.dataframe(quality["by_slice"], hide_index=True)
+    by_slice.dataframe(quality["by_slice"], hide_index=True, placeholder=charts.MISSING)
 
 # --- latency -------------------------------------------------------------------------------------
 for monitor in views.monitors_of(config, service, "system"):
@@ -168,7 +171,9 @@ for monitor in views.monitors_of(config, service, "system"):
 # --- monitors ------------------------------------------------------------------------------------
 st.header("Monitor runs")
 health = shared.monitor_health(source, service)
-st.dataframe(health["health"], hide_index=True, column_config=charts.RUN_COLUMNS)
+st.dataframe(
+    health["health"], hide_index=True, column_config=charts.RUN_COLUMNS, placeholder=charts.MISSING
+)
 st.subheader("Failures and empty windows")
 if health["failures"].empty:
     st.caption("Every run succeeded.")
@@ -178,6 +183,7 @@ else:
         hide_index=True,
         column_order=charts.RUN_ORDER,
         column_config=charts.RUN_COLUMNS,
+        placeholder=charts.MISSING,
     )
 with st.expander("Recent runs"):
     st.dataframe(
@@ -185,4 +191,5 @@ with st.expander("Recent runs"):
         hide_index=True,
         column_order=charts.RUN_ORDER,
         column_config=charts.RUN_COLUMNS,
+        placeholder=charts.MISSING,
     )

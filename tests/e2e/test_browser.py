@@ -170,7 +170,7 @@ def test_drill_into_the_unit_change_incident_and_export_its_postmortem(
             page.goto(cockpit_url)
             settle(page, "Open incidents")
             expect(page.get_by_role("heading", name="Overview")).to_be_visible()
-            expect(page.get_by_text("loan-default: 1 exhausted", exact=False)).to_be_visible()
+            expect(page.get_by_text("loan-default: 1 firing", exact=False)).to_be_visible()
             screenshot(page, shots, "1-overview")
 
             # The link Slack messages carry.
@@ -230,3 +230,103 @@ def test_drill_into_the_unit_change_incident_and_export_its_postmortem(
     shot_names = sorted(p.name for p in shots.iterdir())
     assert shot_names == ["1-overview.png", "2-service.png", "3-alerts.png", "4-incident.png"]
     assert all((shots / name).stat().st_size > 20_000 for name in shot_names)
+
+
+def pick(page: Any, label: str, option: str) -> None:
+    """Choose ``option`` in the Streamlit selectbox labelled ``label``."""
+    page.get_by_label(label, exact=True).click()
+    page.get_by_role("option", name=option).first.click()
+
+
+def test_the_on_call_path_ack_silence_unsilence_retrain_and_the_report(
+    cockpit_url: str, tmp_path: Path
+) -> None:
+    """As on-call: the overview puts the live page on top; ack it; silence it for 2h and see
+    it silenced at once; end the silence; trigger a retrain and find it on the open incident's
+    timeline; open the Evidently report on the service page."""
+    from playwright.sync_api import expect, sync_playwright
+
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+
+            # Overview: what fires is on top, and no daemon is running (said plainly).
+            page.goto(cockpit_url)
+            settle(page, "Open incidents")
+            services = page.get_by_role("link", name=re.compile(r"^(loan-default|ad-ctr): "))
+            expect(services.first).to_contain_text("loan-default: 1 firing")
+            firing = page.get_by_test_id("stMetric").filter(has_text="Firing alerts")
+            expect(firing).to_contain_text("1")
+            expect(page.get_by_text("No daemon has run against this store").first).to_be_visible()
+            screenshot(page, shots, "1-overview")
+
+            page.goto(f"{cockpit_url}/alerts")
+            settle(page, "Notification log")
+            sidebar = page.get_by_test_id("stSidebar")
+            sidebar.get_by_label("Your name").fill("Ada Operator")
+            sidebar.get_by_label("Operator token").fill(TOKEN)
+            sidebar.get_by_role("button", name="Sign in").click()
+            settle(page, "Operator:")
+
+            # Ack the firing ticket.
+            expect(page.get_by_text("none acknowledged").first).to_be_visible()
+            page.get_by_role("button", name="Acknowledge").click()
+            settle(page, "acknowledged by Ada Operator")
+            expect(page.get_by_text(re.compile(r"acknowledged: #\d+")).first).to_be_visible()
+
+            # Silence it for 2h: silenced at once, no cycle in between.
+            pick(page, "Service", "loan-default")
+            settle(page, "Silence")
+            pick(page, "SLO", "valid-inputs")
+            page.get_by_label("For (like 30m, 2h, 1d12h)").fill("2h")
+            page.get_by_label("Reason (what is being worked on, by whom)").fill(
+                "upstream fix for height units deploying"
+            )
+            page.get_by_role("button", name="Silence", exact=True).click()
+            settle(page, "matching alerts are silenced now")
+            expect(page.get_by_text(re.compile(r"silenced now: #\d+")).first).to_be_visible()
+            screenshot(page, shots, "2-silenced")
+
+            # End the silence early.
+            page.get_by_role("button", name="End silence now").click()
+            settle(page, "matching alerts notify again")
+            expect(page.get_by_text("none silenced").first).to_be_visible()
+            expect(page.get_by_text("No active silences.")).to_be_visible()
+
+            # Trigger a retrain by hand; it says when it goes out.
+            pick(page, "Rule", "loan-default: retrain via ci-retrain (rule 0, on no-drift)")
+            page.get_by_label("Reason", exact=True).fill("retrain on the fixed heights")
+            page.get_by_text("I understand this queues the webhook call now").click()
+            page.get_by_role("button", name="Trigger").click()
+            settle(page, "retrain for loan-default queued")
+            expect(
+                page.get_by_text("no daemon is running, so the call waits").first
+            ).to_be_visible()
+            screenshot(page, shots, "3-triggered")
+
+            # The open incident's timeline has the ack, the silence and the manual retrain.
+            page.goto(cockpit_url)
+            settle(page, "Open incidents")
+            page.get_by_role("link", name=re.compile(r"^#\d+ loan-default: valid-inputs")).click()
+            settle(page, "Postmortem")
+            for line in (
+                "Ada Operator acknowledged the ticket alert on valid-inputs",
+                "Ada Operator silenced loan-default/valid-inputs",
+                "Ada Operator ended the silence of loan-default/valid-inputs",
+                "manual retrain via ci-retrain by Ada Operator",
+            ):
+                expect(page.get_by_text(line).first).to_be_attached()
+            screenshot(page, shots, "4-incident")
+
+            # The Evidently report of the newest drift window, on the service page.
+            page.goto(f"{cockpit_url}/service?service=loan-default")
+            settle(page, "Monitor runs")
+            page.get_by_text("Show the Evidently report").click()
+            report = page.frame_locator("iframe").first
+            report.get_by_text("height_cm").first.wait_for(timeout=60_000)
+            screenshot(page, shots, "5-service")
+        finally:
+            browser.close()

@@ -143,3 +143,39 @@ def test_the_unit_change_incident_has_a_timeline_and_an_impact(backfilled) -> No
         "## Timeline",
     ):
         assert heading in markdown
+
+
+def test_time_to_detect_runs_from_the_first_bad_timeslice_not_from_the_tier_window(
+    backfilled,
+) -> None:
+    """The slow drift pages on the first drifted timeslice, whose window is a day of drifted
+    data: time to detect runs from that window's start (the bad data was there), not 0 s from
+    the moment the tier's window began to burn. Read independently off the stored runs."""
+    store, summary, config = backfilled
+    incident_row = next(
+        i
+        for i in list_incidents(store)
+        if any(a["slo"] == "no-drift" and a["severity"] == "page" for a in i["alerts"])
+    )
+    incident = get(store, incident_row["id"])
+    runs = [
+        r
+        for r in reversed(store.runs("loan-default", "feature-drift", until=incident.opened_at))
+        if r.status == "ok"
+    ]
+    shares = dict(
+        (at, value)
+        for at, _m, _n, value in store.measurements(
+            "loan-default", "feature-drift", ["drift_share"], until=incident.opened_at
+        )
+    )
+    first_bad = None
+    for run in reversed(runs):
+        if shares[run.window_end] <= 0.3:
+            break
+        first_bad = run
+    assert first_bad is not None
+    facts = impact(store, incident, config=config)
+    assert facts.burn_started_at == first_bad.window_start
+    assert facts.time_to_detect == incident.opened_at - first_bad.window_start
+    assert facts.time_to_detect >= timedelta(days=1)  # the drift monitor's window is a day

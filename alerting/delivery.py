@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 # 4xx answers that say "try again later" rather than "this request is wrong"
 RETRYABLE_4XX = {408, 409, 425, 429}
@@ -55,18 +54,6 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-
-
-def host_allowed(url: str, allowed_hosts: Sequence[str]) -> bool:
-    """The URL's host is in ``allowed_hosts`` (exact, or ``*.example.com`` for subdomains)."""
-    host = (urlsplit(url).hostname or "").lower()
-    if not host:
-        return False
-    for pattern in allowed_hosts:
-        pattern = pattern.lower()
-        if host == pattern or (pattern.startswith("*.") and host.endswith(pattern[1:])):
-            return True
-    return False
 
 
 def next_delay_s(

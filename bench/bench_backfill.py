@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import Row, print_table, write_json  # noqa: E402
 from cockpit import schedule  # noqa: E402
-from cockpit.config import load_config  # noqa: E402
+from cockpit.config.loader import load_config
 from cockpit.cycle import replay  # noqa: E402
 from cockpit.demo import SAMPLE_CONFIG, _parse  # noqa: E402
 from cockpit.runner import Runner  # noqa: E402

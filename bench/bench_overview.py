@@ -33,7 +33,8 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import Row, measure, print_table, write_json  # noqa: E402
-from cockpit.config import Config, parse_config  # noqa: E402
+from cockpit.config.loader import parse_config
+from cockpit.config.models import Config
 from cockpit.store import Alert, MonitorRun, SliMeasurement, SloEvaluation, Store  # noqa: E402
 from cockpit.views import overview  # noqa: E402
 

@@ -25,7 +25,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cockpit.config import load_config  # noqa: E402
+from cockpit.config.loader import load_config
 
 SAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "sample_data" / "cockpit.yaml"
 SERVICE_START = re.compile(r"^  - name: (?P<name>\S+)$", re.MULTILINE)

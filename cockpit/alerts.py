@@ -19,21 +19,23 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from alerting.evidence import evidence_lines
 from alerting.health import BROKEN_PREFIX, Trouble, monitor_alert_slo
 from alerting.lifecycle import Decision, Episode, Firing, decide
 from alerting.lifecycle import Silence as SilenceRule
 from alerting.slack import AlertView, escalation_message, firing_message, resolved_message
-from cockpit import config as cfg
 from cockpit import incidents
+from cockpit.config import models as cfg
 from cockpit.durations import format_duration
 from cockpit.errors import CockpitError, UsageError
+from cockpit.kinds.registry import kind
 from cockpit.runner import iso
 from cockpit.slos import SloReport
-from cockpit.store import ActionRecord, Alert, Audit, Outbox, Silence, Store, run_details
+from cockpit.store import ActionRecord, Alert, Outbox, Silence, Store, run_details
+from cockpit.store.audit import record as audit
 
 log = logging.getLogger(__name__)
 
+EVIDENCE_LINES = 5
 ACTIVE_ACTION_STATES = ("pending_approval", "queued", "delivered")
 
 
@@ -263,7 +265,7 @@ def _evidence(
     if run is None:
         return []
     try:
-        return evidence_lines(monitor.kind, run_details(run))
+        return kind(monitor.kind).evidence(run_details(run))[:EVIDENCE_LINES]
     except Exception:  # evidence is a courtesy: never let it stop an alert
         log.exception("could not build evidence for %s/%s", decision.service, decision.slo)
         return []
@@ -722,27 +724,6 @@ def _watch_actions(
 
 
 # --- operator writes ---------------------------------------------------------------------------
-
-
-def audit(
-    conn: sa.Connection,
-    actor: str,
-    action: str,
-    target: str,
-    details: dict[str, Any] | None = None,
-    at: datetime | None = None,
-) -> None:
-    from cockpit.store import utcnow
-
-    conn.execute(
-        sa.insert(Audit.__table__).values(
-            at=at or utcnow(),
-            actor=actor,
-            action=action,
-            target=target,
-            details=json.dumps(details or {}, default=str),
-        )
-    )
 
 
 def ack(store: Store, alert_id: int, actor: str) -> Alert:

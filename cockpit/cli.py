@@ -16,7 +16,8 @@ from typing import Annotated, Any
 
 import typer
 
-from cockpit.config import Config, load_config
+from cockpit.config.loader import load_config
+from cockpit.config.models import Config
 from cockpit.errors import CockpitError, ConfigError, UsageError
 from slo.status import STATUS_RANK
 
@@ -130,7 +131,7 @@ def run_once(
     typer.echo(f"cycle at {result.to_json()['at']}: {len(result.runs)} runs")
     for record in result.runs:
         data = run_json(record)
-        headline = _headline(data)
+        headline = _headline(loaded, data)
         line = f"  {data['service']}/{data['monitor']} [{data['kind']}] {data['status']}"
         typer.echo(
             line
@@ -139,20 +140,12 @@ def run_once(
         )
 
 
-def _headline(run: dict[str, Any]) -> str:
-    slis = run["slis"]
-    for name in (
-        "valid_rows_share",
-        "drift_share",
-        "accuracy",
-        "ctr",
-        "good_share",
-        "error_rate",
-        "mae",
-    ):
-        if slis.get(name) is not None:
-            return f"{name}={slis[name]:.4g}"
-    return ""
+def _headline(config: Config, run: dict[str, Any]) -> str:
+    """The run's headline SLI, as its monitor's kind names it."""
+    from cockpit.kinds.registry import kind
+
+    monitor = config.service(run["service"]).monitor(run["monitor"])
+    return kind(monitor.kind).headline_of(monitor, run["slis"])
 
 
 @app.command()
@@ -348,6 +341,8 @@ def ui(
     """Serve the Streamlit cockpit for this config."""
     import subprocess
 
+    from cockpit.streamlit_cmd import STREAMLIT_APP, streamlit_flags
+
     _load(config)
     env = {**os.environ, "COCKPIT_CONFIG": str(config.resolve())}
     code = subprocess.call(
@@ -362,24 +357,6 @@ def ui(
         env=env,
     )
     raise typer.Exit(code)
-
-
-STREAMLIT_APP = Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py"
-
-
-def streamlit_flags(port: int, host: str) -> list[str]:
-    return [
-        "--server.port",
-        str(port),
-        "--server.address",
-        host,
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
 
 
 def _operator(by: str | None) -> str:

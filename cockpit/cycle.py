@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from cockpit import alerts, health, schedule
-from cockpit import config as cfg
+from cockpit.config import models as cfg
 from cockpit.outbox import Deliverer
 from cockpit.runner import CycleResult, Runner, backfill
 from cockpit.slos import SloReport, evaluate_history, evaluate_slos

@@ -42,7 +42,7 @@ from prometheus_client import (
 )
 
 from cockpit import alerts, schedule
-from cockpit.config import load_config
+from cockpit.config.loader import load_config
 from cockpit.errors import CockpitError, ConfigError
 from cockpit.outbox import Deliverer
 from cockpit.runner import Runner, iso

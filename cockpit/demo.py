@@ -30,22 +30,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from cockpit.config import Config, load_config
+from cockpit.config.loader import load_config
+from cockpit.config.models import Config
 from cockpit.cycle import replay
 from cockpit.store import Store
 
 SAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "sample_data" / "cockpit.yaml"
 TAIL_EVERY_S = 60.0
-
-# The headline SLI of each monitor, by name.
-HEADLINES = {
-    "input-quality": "valid_rows_share",
-    "feature-drift": "drift_share",
-    "prediction-drift": "drift_share",
-    "accuracy": "accuracy",
-    "ctr": "ctr",
-    "latency": "good_share",
-}
 
 
 def scenario_start(now: datetime, days: int = 30) -> datetime:
@@ -105,12 +96,16 @@ def backfill_with_progress(
 
 def daily_table(store: Store, config: Config) -> pd.DataFrame:
     """One row per day, one column per service/monitor: the day's worst headline SLI."""
+    from cockpit.kinds.registry import kind
+
     columns = {}
     for service in config.services:
         for monitor in service.monitors:
-            name = HEADLINES.get(monitor.name)
-            if name is None:
+            headline = kind(monitor.kind).headline
+            if headline is None:
                 continue
+            best = headline(monitor)
+            name = best.sli
             rows = store.measurements(service.name, monitor.name, [name])
             if not rows:
                 continue
@@ -118,7 +113,7 @@ def daily_table(store: Store, config: Config) -> pd.DataFrame:
             day = frame["window_end"].dt.floor("D")
             grouped = frame.groupby(day)["value"]
             columns[f"{service.name}/{monitor.name}:{name}"] = (
-                grouped.max() if name == "drift_share" else grouped.min()
+                grouped.min() if best.higher_is_better else grouped.max()
             )
     return pd.DataFrame(columns).sort_index()
 
@@ -259,7 +254,7 @@ def serve_demo(
         stdout=subprocess.DEVNULL,
         stderr=(logs / "serve.log").open("w"),
     )
-    from cockpit.cli import STREAMLIT_APP, streamlit_flags
+    from cockpit.streamlit_cmd import STREAMLIT_APP, streamlit_flags
 
     ui = subprocess.Popen(
         [

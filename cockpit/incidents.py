@@ -19,11 +19,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from cockpit import config as cfg
+from cockpit.config import models as cfg
 from cockpit.durations import format_duration
 from cockpit.errors import CockpitError
 from cockpit.runner import iso
-from cockpit.store import ActionRecord, Alert, Incident, IncidentEvent, Store, utcnow
+from cockpit.store import ActionRecord, Alert, Incident, IncidentEvent, Store, audit, utcnow
 
 STATUSES = ("open", "mitigated", "resolved", "postmortem_in_review", "closed")
 OPEN_STATUSES = ("open", "mitigated")
@@ -289,9 +289,7 @@ def save_postmortem(
 def _audit(
     conn: sa.Connection, actor: str, action: str, incident_id: int, details: dict[str, Any]
 ) -> None:
-    from cockpit.alerts import audit
-
-    audit(conn, actor, action, f"incident:{incident_id}", details)
+    audit.record(conn, actor, action, f"incident:{incident_id}", details)
 
 
 # --- reading ----------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from cockpit import config as cfg
+from cockpit.config import models as cfg
 from cockpit.store import Store
 
 SEVERITIES = ("page", "ticket")

@@ -22,11 +22,12 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from alerting.delivery import DeliveryResult, host_allowed, next_delay_s
+from alerting.delivery import DeliveryResult, next_delay_s
+from alerting.hosts import url_is_allowed
 from alerting.slack import send_slack
 from alerting.webhooks import build_request, send
-from cockpit import config as cfg
 from cockpit import incidents
+from cockpit.config import models as cfg
 from cockpit.store import ActionRecord, Alert, DeliveryAttempt, Outbox, Store, utcnow
 
 log = logging.getLogger(__name__)
@@ -207,7 +208,7 @@ class Deliverer:
             url = os.environ.get(slack.webhook_url_env)
             if not url:
                 return self._refuse(f"environment variable {slack.webhook_url_env} is not set")
-            if not host_allowed(url, self.config.hosts_allowed):
+            if not url_is_allowed(url, self.config.hosts_allowed):
                 return self._refuse(
                     f"the Slack webhook host is not in allowed_hosts ({slack.webhook_url_env})"
                 )
@@ -235,7 +236,7 @@ class Deliverer:
         hook = self.config.webhooks.get(row.target)
         if hook is None:
             return self._refuse(f"no webhook named {row.target!r} in the config any more")
-        if not host_allowed(hook.url, self.config.hosts_allowed):
+        if not url_is_allowed(hook.url, self.config.hosts_allowed):
             return self._refuse(f"webhook {row.target!r}: host not in allowed_hosts")
         secret = os.environ.get(hook.secret_env) if hook.secret_env else None
         token = os.environ.get(hook.token_env) if hook.token_env else None

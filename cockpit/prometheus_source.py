@@ -12,14 +12,14 @@ from datetime import datetime
 
 import httpx
 
-from cockpit import config as cfg
 from cockpit.durations import format_duration
 from cockpit.errors import SourceError
+from cockpit.kinds.system import PrometheusQuery
 from monitors.base import MonitorResult
 from monitors.system import prometheus_result_value, prometheus_window_query
 
 
-def _base_url(spec: cfg.PrometheusQuery) -> str:
+def _base_url(spec: PrometheusQuery) -> str:
     if spec.url_env is not None:
         url = os.environ.get(spec.url_env)
         if not url:
@@ -52,7 +52,7 @@ def instant_query(base_url: str, promql: str, at: datetime, timeout_s: float) ->
         raise SourceError(f"Prometheus at {base_url}, query {promql!r}: {exc}") from None
 
 
-def query_window(spec: cfg.PrometheusQuery, start: datetime, end: datetime) -> MonitorResult:
+def query_window(spec: PrometheusQuery, start: datetime, end: datetime) -> MonitorResult:
     base = _base_url(spec)
     window = format_duration(end - start)
     timeout = spec.timeout.total_seconds()

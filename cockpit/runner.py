@@ -16,41 +16,32 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
-from cockpit import config as cfg
 from cockpit import schedule
-from cockpit.errors import CockpitError, MonitorError, SourceError
+from cockpit.config import models as cfg
+from cockpit.config.base import MonitorBase
+from cockpit.errors import CockpitError, SourceError
+from cockpit.kinds.base import Preloaded, Window
+from cockpit.kinds.registry import kind
 from cockpit.sources import DataSource, PreloadedSource, build_source
 from cockpit.store import RunRecord, Store
-from monitors import data_quality
 from monitors.base import MonitorResult, finite_or_none
 
 log = logging.getLogger(__name__)
 
-AnyMonitor = (
-    cfg.DataQualityMonitor | cfg.DriftMonitor | cfg.PredictionQualityMonitor | cfg.SystemMonitor
-)
+AnyMonitor = MonitorBase  # a model of its kind (cockpit.kinds)
+T = TypeVar("T")
 
 
 def iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-@dataclass(frozen=True)
-class Window:
-    start: datetime
-    end: datetime
-
-    @property
-    def seconds(self) -> float:
-        return (self.end - self.start).total_seconds()
 
 
 @dataclass
@@ -98,10 +89,10 @@ class Runner:
         self.store = store
         self._sources: dict[tuple[str, str], DataSource] = {}
         self._fixed_refs: dict[str, tuple[pd.DataFrame, str]] = {}
-        self._fitted: dict[tuple[str, str, str], Any] = {}
-        self.reports = True  # Evidently HTML reports for drift monitors that ask for them
+        self.reports = True  # artefacts such as Evidently reports, for monitors that ask
         self._rates: dict[tuple[str, str], float | None] = {}
-        self._row_checks: dict[tuple[str, str], Any] = {}
+        self._memo: dict[Hashable, tuple[Hashable, Any]] = {}  # kinds' caches, by version
+        self._preloads = 0  # the version of the preloaded rows
 
     # --- scheduling ------------------------------------------------------------------------
 
@@ -168,7 +159,7 @@ class Runner:
         started = time.perf_counter()
         reference_version = None
         try:
-            result, reference_version = self._evaluate(service, monitor, window, at)
+            result, reference_version = kind(monitor.kind).run(self, service, monitor, window, at)
             status, error = result.status, None
         except (CockpitError, ValueError) as exc:
             result, status, error = MonitorResult(status="ok"), "failed", str(exc)
@@ -222,6 +213,7 @@ class Runner:
     def preload(self, start: datetime, end: datetime) -> None:
         """Read each service's current data over ``[start, end)`` once; windows inside it are
         then sliced from memory (backfills)."""
+        self._preloads += 1
         for service in self.config.services:
             inner = self.source(service, "current")
             if isinstance(inner, PreloadedSource):
@@ -233,7 +225,6 @@ class Runner:
             if isinstance(service.data.reference, cfg.RollingReference):
                 ref = service.data.reference
                 lookback = max(lookback, ref.offset + ref.window + timedelta(days=1))
-            self._row_checks = {k: v for k, v in self._row_checks.items() if k[0] != service.name}
             try:
                 self._sources[(service.name, "current")] = PreloadedSource(
                     inner, None, start - lookback, end
@@ -250,11 +241,6 @@ class Runner:
                         )
                     except SourceError as exc:
                         log.warning("could not preload labels of %s: %s", service.name, exc)
-
-    def read_window(
-        self, service: cfg.Service, columns: Sequence[str], window: Window
-    ) -> pd.DataFrame:
-        return self.source(service, "current").read(columns, window.start, window.end)
 
     def reference(
         self, service: cfg.Service, columns: Sequence[str], at: datetime
@@ -314,286 +300,74 @@ class Runner:
         span = (times.max() - times.min()).total_seconds()
         return len(frame) / span if span > 0 else None
 
-    # --- monitors --------------------------------------------------------------------------
+    # --- what a kind may ask (cockpit.kinds.base.RunContext) ---------------------------------
 
-    def _evaluate(
-        self, service: cfg.Service, monitor: AnyMonitor, window: Window, at: datetime
-    ) -> tuple[MonitorResult, str | None]:
-        handler: Callable[..., tuple[MonitorResult, str | None]] = {
-            "data_quality": self._data_quality,
-            "drift": self._drift,
-            "prediction_quality": self._prediction_quality,
-            "system": self._system,
-        }[monitor.kind]
-        return handler(service, monitor, window, at)
-
-    def _data_quality(
-        self, service: cfg.Service, monitor: cfg.DataQualityMonitor, window: Window, at: datetime
-    ) -> tuple[MonitorResult, str | None]:
-        names = monitor.columns or list(service.schema_)
-        rules = tuple(
-            data_quality.ColumnRule(
-                name=name,
-                type=rule.type,
-                min=rule.min,
-                max=rule.max,
-                allowed=tuple(rule.allowed) if rule.allowed is not None else None,
-                nullable=rule.nullable,
-            )
-            for name, rule in service.schema_.items()
-            if name in names
-        )
-        spec = data_quality.DataQualitySpec(columns=rules)
-        rate = None
-        if service.data.reference is not None:
-            try:
-                rate = self.reference_rate(service, at)
-            except SourceError as exc:
-                log.warning("volume check skipped: %s", exc)
-        source = self.source(service, "current")
-        if isinstance(source, PreloadedSource) and source.covers(names, window.start, window.end):
-            # a backfill: every row was checked once; a window is two binary searches and sums
-            key = (service.name, monitor.name)
-            if key not in self._row_checks:
-                columns = [*names, source.timestamp] if source.timestamp else names
-                self._row_checks[key] = data_quality.RowChecks.of(source.frame[columns], spec)
-            lo, hi = source.bounds(window.start, window.end)
-            result = self._row_checks[key].summarize(
-                lo, hi, window_s=window.seconds, reference_rate_per_s=rate
-            )
-            return result, None
-        frame = self.read_window(service, names, window)
-        return data_quality.evaluate(
-            frame, spec, window_s=window.seconds, reference_rate_per_s=rate
-        ), None
-
-    def _drift(
-        self, service: cfg.Service, monitor: cfg.DriftMonitor, window: Window, at: datetime
-    ) -> tuple[MonitorResult, str | None]:
-        from monitors import drift
-
-        columns, categorical = self._drift_columns(service, monitor)
-        spec = drift.DriftSpec(
-            columns=tuple(columns),
-            method=monitor.method,
-            threshold=monitor.threshold,
-            categorical=categorical,
-        )
-        reference, version = self.reference(service, columns, at)
-        key = (service.name, monitor.name, version)
-        if key not in self._fitted:
-            self._fitted = {
-                k: v for k, v in self._fitted.items() if k[:2] != key[:2]
-            }  # one version kept
-            self._fitted[key] = drift.fit_reference(reference, spec)
-        frame = self.read_window(service, columns, window)
-        if 0 < len(frame) < monitor.min_rows:
-            reason = f"{len(frame)} rows in the window, fewer than min_rows ({monitor.min_rows})"
-            return MonitorResult.no_data(reason, rows=len(frame)), version
-        result = drift.evaluate(frame, self._fitted[key])
-        report = report_settings(monitor)
-        if self.reports and report is not None and result.status == "ok":
-            path = self._save_report(service, monitor, reference, frame, report)
-            if path is not None:
-                result = replace(result, details={**result.details, "report_path": path})
-        return result, version
-
-    def _drift_columns(
-        self, service: cfg.Service, monitor: cfg.DriftMonitor
-    ) -> tuple[list[str], tuple[str, ...]]:
-        """The columns a drift monitor tests, and which of them are categorical."""
-        columns = monitor.columns or list(service.schema_)
-        categorical = tuple(
-            name
-            for name in columns
-            if name in service.schema_ and service.schema_[name].type in ("category", "str", "bool")
-        )
-        return columns, categorical
-
-    def keep_report(
-        self, service: cfg.Service, monitor: cfg.DriftMonitor, at: datetime, record: RunRecord
-    ) -> RunRecord:
-        """``record``, the ok drift run at ``at``, with the Evidently report of its window
-        written and named in its details (what the run writes itself when ``reports`` is on)."""
-        report = report_settings(monitor)
-        if report is None:
-            return record
-        columns, _categorical = self._drift_columns(service, monitor)
-        reference, _version = self.reference(service, columns, at)
-        frame = self.read_window(service, columns, Window(record.window_start, record.window_end))
-        path = self._save_report(service, monitor, reference, frame, report)
-        if path is None:
-            return record
-        return replace(record, details={**record.details, "report_path": path})
-
-    def _save_report(
-        self,
-        service: cfg.Service,
-        monitor: cfg.DriftMonitor,
-        reference: pd.DataFrame,
-        frame: pd.DataFrame,
-        report: cfg.DriftReport,
-    ) -> str | None:
-        """Evidently's HTML report of this window (sampled, size-capped) for the drill-down;
-        the latest one per monitor is kept beside the config. Returns its path relative to the
-        config's folder (what a run's details store: any process reading the store with this
-        config finds it), or None. Never fails the run."""
-        from monitors.evidently_adapter import drift_report_html
-
-        columns, categorical = self._drift_columns(service, monitor)
-        try:
-            html = drift_report_html(
-                reference,
-                frame,
-                columns,
-                categorical=categorical,
-                method=monitor.method,
-                max_rows=report.max_rows,
-                max_bytes=report.max_bytes,
-            )
-        except Exception:  # a report is a courtesy: the SLIs are already computed
-            log.exception("drift report for %s/%s failed", service.name, monitor.name)
-            return None
-        if html is None:
-            log.info("drift report for %s/%s over max_bytes: not kept", service.name, monitor.name)
-            return None
-        relative = Path("reports", service.name, monitor.name, "latest.html")
-        path = self.config.base_dir / relative  # base_dir is absolute
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(html, encoding="utf-8")
-        tmp.replace(path)
-        return relative.as_posix()
-
-    def _prediction_quality(
-        self,
-        service: cfg.Service,
-        monitor: cfg.PredictionQualityMonitor,
-        window: Window,
-        at: datetime,
-    ) -> tuple[MonitorResult, str | None]:
-        from monitors import prediction_quality as pq
-
-        prediction = service.prediction
-        if monitor.metric == "ctr":
-            spec = pq.PredictionQualitySpec(
-                metric="ctr",
-                kind="ctr",
-                prediction=None,
-                label=None,
-                numerator=monitor.numerator,
-                denominator=monitor.denominator,
-                version_column=prediction.model_version if prediction else "model_version",
-                slices=tuple(monitor.slices),
-            )
-            columns = [monitor.numerator or "", monitor.denominator or "", *monitor.slices]
-            frame = self._read_with_optional(service, columns, [spec.version_column], window)
-            return pq.evaluate(frame, spec), None
-        assert prediction is not None  # checked when the config was loaded
-        if prediction.label is None:
-            raise SourceError(f"service {service.name!r}: prediction.label names no label column")
-        spec = pq.PredictionQualitySpec(
-            metric=monitor.metric,
-            kind=prediction.kind,
-            prediction=prediction.column,
-            label=prediction.label,
-            threshold=prediction.threshold,
-            positive_label=prediction.positive_label,
-            version_column=prediction.model_version,
-            slices=tuple(monitor.slices),
-            regression_tolerance=monitor.tolerance,
-        )
-        labels_spec = service.data.labels
-        columns = [prediction.column, *monitor.slices]
-        if labels_spec is None:
-            columns.append(prediction.label)
-            frame = self._read_with_optional(service, columns, [prediction.model_version], window)
-            return self._enough_labels(frame, prediction.label, monitor) or pq.evaluate(
-                frame, spec
-            ), None
-        columns.append(labels_spec.key)
-        frame = self._read_with_optional(service, columns, [prediction.model_version], window)
-        labels_source = self.source(service, "labels")
-        # Labels that have arrived by `at` (their timestamp is the arrival time).
-        labels = labels_source.read(
-            [labels_spec.key, prediction.label],
-            window.start if labels_source.timestamp else None,
-            at if labels_source.timestamp else None,
-        )
-        labels = labels.drop_duplicates(labels_spec.key, keep="last")[
-            [labels_spec.key, prediction.label]
-        ]
-        if prediction.label in frame.columns:
-            frame = frame.drop(columns=[prediction.label])
-        joined = frame.merge(labels, on=labels_spec.key, how="left")
-        return self._enough_labels(joined, prediction.label, monitor) or pq.evaluate(
-            joined, spec
-        ), None
-
-    def _enough_labels(
-        self, frame: pd.DataFrame, label: str, monitor: cfg.PredictionQualityMonitor
-    ) -> MonitorResult | None:
-        """``no_data`` when fewer than ``min_rows`` predictions have their label yet: a handful
-        of rows says nothing about accuracy."""
-        labelled = int(frame[label].notna().sum()) if label in frame.columns else 0
-        if 0 < labelled < monitor.min_rows:
-            return MonitorResult.no_data(
-                f"{labelled} labelled predictions, fewer than min_rows ({monitor.min_rows})",
-                rows=len(frame),
-            )
-        return None
-
-    def _system(
-        self, service: cfg.Service, monitor: cfg.SystemMonitor, window: Window, at: datetime
-    ) -> tuple[MonitorResult, str | None]:
-        from monitors import system
-
-        if monitor.prometheus is not None:
-            from cockpit.prometheus_source import query_window
-
-            return query_window(monitor.prometheus, window.start, window.end), None
-        spec = system.SystemSpec(
-            metric=monitor.metric,
-            latency_column=monitor.column,
-            threshold_ms=monitor.threshold_ms,
-            error_column=monitor.error_column,
-            timestamp=service.data.current.timestamp or "ts",
-        )
-        columns = [
-            c
-            for c in (monitor.column if monitor.metric == "latency" else None, monitor.error_column)
-            if c
-        ]
-        frame = self.read_window(service, columns, window)
-        try:
-            result = system.evaluate(frame, spec, window_start=window.start, window_end=window.end)
-        except ValueError as exc:  # a column of the wrong type: say which source holds it
-            raise MonitorError(f"{self.source(service, 'current').label}: {exc}") from None
-        return result, None
-
-    def _read_with_optional(
+    def read_window(
         self,
         service: cfg.Service,
         columns: Sequence[str],
-        optional: Iterable[str | None],
         window: Window,
+        optional: Iterable[str | None] = (),
     ) -> pd.DataFrame:
+        """The window's rows of ``columns``, with those of ``optional`` the source has."""
         wanted = [c for c in columns if c]
         extra = [c for c in optional if c and c not in wanted]
+        read = self.source(service, "current").read
         try:
-            return self.read_window(service, [*wanted, *extra], window)
+            return read([*wanted, *extra], window.start, window.end)
         except SourceError as exc:
             if not extra or not any(repr(c) in str(exc) for c in extra):
                 raise
-            return self.read_window(service, wanted, window)
+            return read(wanted, window.start, window.end)
 
+    def read_source(
+        self,
+        service: cfg.Service,
+        role: str,
+        columns: Sequence[str] | None,
+        start: datetime | None,
+        end: datetime | None,
+    ) -> pd.DataFrame:
+        return self.source(service, role).read(columns, start, end)
 
-def report_settings(monitor: AnyMonitor) -> cfg.DriftReport | None:
-    """The Evidently report a drift monitor asks for (``report: true`` or a mapping), or None."""
-    if not isinstance(monitor, cfg.DriftMonitor):
-        return None
-    report = cfg.DriftReport() if monitor.report is True else monitor.report
-    return report if isinstance(report, cfg.DriftReport) and report.enabled else None
+    def has_timestamp(self, service: cfg.Service, role: str) -> bool:
+        return bool(self.source(service, role).timestamp)
+
+    def source_label(self, service: cfg.Service, role: str) -> str:
+        return self.source(service, role).label
+
+    def preloaded(
+        self, service: cfg.Service, columns: Sequence[str], window: Window
+    ) -> Preloaded | None:
+        source = self.source(service, "current")
+        if not isinstance(source, PreloadedSource) or not source.covers(
+            columns, window.start, window.end
+        ):
+            return None
+        lo, hi = source.bounds(window.start, window.end)
+        frame = source.frame[[*columns, source.timestamp] if source.timestamp else list(columns)]
+        return Preloaded(frame, lo, hi, self._preloads)
+
+    def query_prometheus(self, spec: Any, window: Window) -> MonitorResult:
+        from cockpit.prometheus_source import query_window
+
+        return query_window(spec, window.start, window.end)
+
+    def keep_artifact(self, service: cfg.Service, monitor: Any, name: str, text: str) -> str:
+        relative = Path("reports", service.name, monitor.name, name)
+        path = self.config.base_dir / relative  # base_dir is absolute
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+        return relative.as_posix()
+
+    def remember(self, key: Hashable, version: Hashable, make: Callable[[], T]) -> T:
+        kept = self._memo.get(key)
+        if kept is None or kept[0] != version:
+            kept = (version, make())  # one version kept per key
+            self._memo[key] = kept
+        return kept[1]
 
 
 def _floor(value: datetime, grain: timedelta) -> datetime:
@@ -613,9 +387,9 @@ def backfill(
 ) -> list[RunRecord]:
     """Replay every scheduled run in ``(start, end]``, oldest first; returns the records.
 
-    A drift monitor that asks for an Evidently report gets one, of its newest ok window, written
-    once at the end (a report takes seconds: one per hour of history would dominate the
-    backfill), unless the store already holds a newer ok run of it (older history was filled).
+    A kind with an ``after_backfill`` step (the drift monitor's Evidently report) runs it once,
+    on each monitor's newest ok window, instead of once per run (a report takes seconds),
+    unless the store already holds a newer ok run of it (older history was filled).
     """
     plan: list[tuple[datetime, int, cfg.Service, AnyMonitor]] = []
     for service in runner.config.services:
@@ -624,9 +398,9 @@ def backfill(
                 plan.append((tick, order, service, monitor))
     plan.sort(key=lambda item: (item[0], item[2].name, item[1]))
     runner.preload(start, end)
-    reports, runner.reports = runner.reports, False  # written once, below
+    reports, runner.reports = runner.reports, False  # made once, below
     last_end: dict[tuple[str, str], datetime] = {}
-    newest_ok: dict[tuple[str, str], tuple[int, datetime, cfg.Service, cfg.DriftMonitor]] = {}
+    newest_ok: dict[tuple[str, str], tuple[int, datetime, cfg.Service, AnyMonitor]] = {}
     pending: list[RunRecord] = []
     records: list[RunRecord] = []
     try:
@@ -644,7 +418,7 @@ def backfill(
             last_end[key] = record.window_end
             pending.append(record)
             records.append(record)
-            if record.status == "ok" and isinstance(monitor, cfg.DriftMonitor):
+            if record.status == "ok":
                 newest_ok[key] = (len(records) - 1, tick, service, monitor)  # ticks ascend
             if len(pending) >= batch:
                 runner.store.save_runs(pending)
@@ -656,15 +430,28 @@ def backfill(
     if pending:
         runner.store.save_runs(pending)
     if reports:
-        kept = []
-        for index, tick, service, monitor in newest_ok.values():
-            record = records[index]
-            if report_settings(monitor) is None or runner.store.runs(
-                service.name, monitor.name, since=record.window_end, status="ok", limit=1
-            ):
-                continue
-            records[index] = runner.keep_report(service, monitor, tick, record)
-            if records[index] is not record:
-                kept.append(records[index])
-        runner.store.save_runs(kept)
+        runner.store.save_runs(_after_backfill(runner, records, newest_ok.values()))
     return records
+
+
+def _after_backfill(
+    runner: Runner,
+    records: list[RunRecord],
+    newest_ok: Iterable[tuple[int, datetime, cfg.Service, AnyMonitor]],
+) -> list[RunRecord]:
+    """Each kind's once-per-backfill step on its newest ok run; the runs it changed."""
+    changed = []
+    for index, tick, service, monitor in newest_ok:
+        step = kind(monitor.kind).after_backfill
+        record = records[index]
+        if step is None or runner.store.runs(
+            service.name, monitor.name, since=record.window_end, status="ok", limit=1
+        ):
+            continue
+        details = step(
+            runner, service, monitor, tick, Window(record.window_start, record.window_end)
+        )
+        if details:
+            records[index] = replace(record, details={**record.details, **details})
+            changed.append(records[index])
+    return changed

@@ -8,7 +8,9 @@ from functools import lru_cache
 
 from apscheduler.triggers.cron import CronTrigger
 
-from cockpit.config import MonitorBase, PredictionQualityMonitor, Service
+from cockpit.config.base import MonitorBase
+from cockpit.config.models import Service
+from cockpit.kinds.registry import kind
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -73,12 +75,9 @@ def ticks(monitor: MonitorBase, start: datetime, end: datetime) -> list[datetime
 
 
 def label_delay(service: Service, monitor: MonitorBase) -> timedelta:
-    """How far a monitor's windows lag its ticks: a prediction-quality monitor (but CTR, whose
-    clicks are in the log) waits for late labels; every other monitor looks up to its tick."""
-    labels = service.data.labels
-    if isinstance(monitor, PredictionQualityMonitor) and monitor.metric != "ctr" and labels:
-        return labels.delay
-    return timedelta(0)
+    """How far a monitor's windows lag its ticks (its kind says: a prediction-quality monitor
+    waits for late labels; most look up to the tick)."""
+    return kind(monitor.kind).label_delay(service, monitor)  # type: ignore[attr-defined]
 
 
 def expected_end(service: Service, monitor: MonitorBase, at: datetime) -> datetime:

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from alerting.health import is_stale
-from cockpit import config as cfg
 from cockpit import schedule
+from cockpit.config import models as cfg
 from cockpit.durations import format_duration
 from cockpit.store import Store
 from slo.engine import BURN_WINDOWS, SloSpec, evaluate, evaluate_timeline

@@ -29,7 +29,7 @@ import pyarrow.dataset as pads
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from cockpit import config as cfg
+from cockpit.config import models as cfg
 from cockpit.errors import SourceError
 
 

@@ -28,8 +28,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from alerting.health import is_stale, monitor_alert_slo
-from cockpit import config as cfg
 from cockpit import incidents, schedule
+from cockpit.config import models as cfg
 from cockpit.durations import format_duration, parse_duration
 from cockpit.errors import CockpitError
 from cockpit.queries import list_actions, list_alerts

@@ -16,7 +16,8 @@ import pandas as pd
 import streamlit as st
 
 from cockpit import views
-from cockpit.config import Config, load_config
+from cockpit.config.loader import load_config
+from cockpit.config.models import Config
 from cockpit.errors import CockpitError
 from cockpit.store import Store
 

@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Button, Element
 
 from cockpit import auth, incidents, views
-from cockpit.config import load_config
+from cockpit.config.loader import load_config
 from cockpit.store import ActionRecord, Alert, Audit, Incident, Outbox, Silence, Store
 from slo.status import STATUS_RANK
 

@@ -12,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from cockpit import views
-from cockpit.config import Config, parse_config
+from cockpit.config.loader import parse_config
+from cockpit.config.models import Config
 from cockpit.errors import CockpitError
 from cockpit.store import ActionRecord, Alert, DeliveryAttempt, Incident, Outbox, RunRecord, Store
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.config import Config, load_config, parse_config
+from cockpit.config.loader import load_config, parse_config
+from cockpit.config.models import Config
 from cockpit.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -441,7 +442,7 @@ def test_a_config_of_2000_services_validates_and_places_problems_in_the_last_one
 def test_the_config_is_parsed_by_libyaml_when_pyyaml_has_it() -> None:
     import yaml
 
-    from cockpit import config
+    from cockpit.config import loader as config
 
     if not yaml.__with_libyaml__:
         pytest.skip("this PyYAML was built without libyaml")
@@ -464,7 +465,7 @@ BOOLEANS = textwrap.dedent(
 def test_libyaml_and_the_python_parser_read_the_same_data_lines_and_duplicates(text: str) -> None:
     import yaml
 
-    from cockpit.yamlmap import load_with_lines, yaml12_booleans
+    from cockpit.config.yamlmap import load_with_lines, yaml12_booleans
 
     if not yaml.__with_libyaml__:
         pytest.skip("this PyYAML was built without libyaml")
@@ -485,7 +486,7 @@ def test_without_libyaml_the_python_parser_reads_the_config() -> None:
         import sys
         sys.modules["yaml._yaml"] = None  # as if PyYAML had been built without libyaml
         import yaml
-        from cockpit import config
+        from cockpit.config import loader as config
         assert not yaml.__with_libyaml__ and config._Loader.__mro__[1] is yaml.SafeLoader
         loaded = config.load_config(sys.argv[1])
         print(loaded.services[0].actions[0].on.slo)
@@ -520,7 +521,7 @@ def test_reading_a_config_leaves_garbage_collection_as_it_was(
 ) -> None:
     import gc
 
-    from cockpit.yamlmap import load_with_lines
+    from cockpit.config.yamlmap import load_with_lines
 
     if not enabled_before:
         gc.disable()

@@ -9,7 +9,7 @@ import pytest
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from cockpit.config import load_config
+from cockpit.config.loader import load_config
 from cockpit.cycle import replay
 from cockpit.metrics import registry
 from cockpit.store import Store

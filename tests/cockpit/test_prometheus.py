@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from cockpit.config import parse_config
+from cockpit.config.loader import parse_config
 from cockpit.runner import Runner
 from cockpit.store import Store
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.config import parse_config
+from cockpit.config.loader import parse_config
 from cockpit.runner import Runner
 from cockpit.store import Store
 

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from cockpit import views
-from cockpit.config import load_config
+from cockpit.config.loader import load_config
 from cockpit.runner import Runner, backfill
 from cockpit.store import RunRecord, Store
 

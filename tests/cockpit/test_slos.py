@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.config import load_config
+from cockpit.config.loader import load_config
 from cockpit.cycle import replay, run_cycle
 from cockpit.store import Store
 

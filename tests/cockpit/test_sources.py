@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from cockpit import config as cfg
+from cockpit.config import models as cfg
 from cockpit.errors import SourceError
 from cockpit.sources import PreloadedSource, build_source
 from monitors import counting

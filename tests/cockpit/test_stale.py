@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cockpit.config import load_config
+from cockpit.config.loader import load_config
 from cockpit.cycle import replay
 from cockpit.queries import list_alerts
 from cockpit.store import Store

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from cockpit.config import load_config
+from cockpit.config.loader import load_config
 from cockpit.cycle import replay, run_cycle
 from cockpit.outbox import Deliverer
 from cockpit.store import ActionRecord, DeliveryAttempt, Outbox, Store

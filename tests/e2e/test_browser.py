@@ -72,7 +72,7 @@ def wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout_s: float =
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample scenario replayed across the unit change; returns its config path."""
-    from cockpit.config import load_config
+    from cockpit.config.loader import load_config
     from cockpit.cycle import replay
     from cockpit.demo import prepare
     from cockpit.store import Store
@@ -233,8 +233,12 @@ def test_drill_into_the_unit_change_incident_and_export_its_postmortem(
 
 
 def pick(page: Any, label: str, option: str) -> None:
-    """Choose ``option`` in the Streamlit selectbox labelled ``label``."""
-    page.get_by_label(label, exact=True).click()
+    """Choose ``option`` in the Streamlit selectbox labelled ``label`` (unless it is chosen)."""
+    box = page.get_by_label(label, exact=True)
+    widget = page.get_by_test_id("stSelectbox").filter(has=box)
+    if option in widget.inner_text():
+        return
+    box.click()
     page.get_by_role("option", name=option).first.click()
 
 

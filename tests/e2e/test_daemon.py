@@ -218,7 +218,7 @@ def test_the_cockpit_knows_whether_a_daemon_runs_and_a_manual_action_goes_out_at
     and says so at once when it stops."""
     from cockpit import views
     from cockpit.alerts import trigger_manual_action
-    from cockpit.config import load_config
+    from cockpit.config.loader import load_config
 
     from .peers import Peers
 

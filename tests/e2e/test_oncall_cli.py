@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.config import load_config
+from cockpit.config.loader import load_config
 
 START = datetime(2026, 10, 9, tzinfo=UTC)
 END = datetime(2026, 10, 11, 12, tzinfo=UTC)  # the valid-inputs ticket fires, incident open

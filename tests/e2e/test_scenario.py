@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.config import Config, load_config
+from cockpit.config.loader import load_config
+from cockpit.config.models import Config
 from cockpit.cycle import replay
 from cockpit.incidents import export_markdown, get, impact, list_incidents, postmortem, timeline
 from cockpit.queries import list_actions, list_alerts

@@ -1,0 +1,285 @@
+"""The config's models: a service's schema, prediction, SLOs and actions, notifiers, webhooks,
+and the top level. A service's ``monitors`` accept every registered monitor kind's model
+(:mod:`cockpit.kinds`), rebuilt when the set of kinds changes.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+import cockpit.kinds.builtin  # noqa: F401 - registers the built-in kinds
+from alerting.hosts import DEFAULT_ALLOWED_HOSTS
+from cockpit.config.base import Duration, EnvName, MonitorBase, Scalar, Strict
+from cockpit.config.sources import (  # noqa: F401 - also read as models.FileSource, ...
+    DataSources,
+    FileSource,
+    LabelsFileSource,
+    LabelsSqlSource,
+    RollingReference,
+    SqlSource,
+)
+from cockpit.kinds import registry
+from slo.series import Condition
+
+
+def _is_condition(text: str) -> bool:
+    try:
+        Condition.parse(text)
+    except ValueError:
+        return False
+    return True
+
+
+class ColumnSchema(Strict):
+    type: Literal["float", "int", "category", "str", "bool"]
+    min: float | None = None
+    max: float | None = None
+    allowed: list[Scalar] | None = None
+    nullable: bool = True
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ColumnSchema:
+        if (self.min is not None or self.max is not None) and self.type not in ("float", "int"):
+            raise ValueError(f"min/max apply to float and int columns, not {self.type!r}")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+        if self.allowed is not None and self.type in ("float", "bool"):
+            raise ValueError(
+                f"`allowed` applies to category, str and int columns, not {self.type!r}"
+            )
+        return self
+
+
+class Prediction(Strict):
+    column: str
+    kind: Literal["binary_classification", "multiclass_classification", "regression"]
+    threshold: float = 0.5
+    label: str | None = Field(default=None, description="label column (in labels or current data)")
+    positive_label: Scalar = 1
+    model_version: str = Field(default="model_version", description="column with the model version")
+
+
+class AlertTier(Strict):
+    """One multi-window burn-rate tier; the SRE Workbook's four are the default."""
+
+    severity: Literal["page", "ticket"]
+    long_window: Duration
+    short_window: Duration
+    budget_share: float | None = Field(
+        default=None, gt=0, le=1, description="factor = share * W / long"
+    )
+    factor: float | None = Field(default=None, gt=0, description="a fixed burn-rate threshold")
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> AlertTier:
+        if (self.budget_share is None) == (self.factor is None):
+            raise ValueError(
+                "give exactly one of `budget_share` (like 0.02) or `factor` (like 14.4)"
+            )
+        if self.short_window >= self.long_window:
+            raise ValueError("`short_window` must be shorter than `long_window`")
+        return self
+
+
+class SLO(Strict):
+    name: str
+    monitor: str
+    objective: float
+    window: Duration | Literal["calendar_month"] = timedelta(days=28)
+    good: str | None = Field(
+        default=None, description="timeslice condition, like 'drift_share <= 0.3'"
+    )
+    min_events: int = Field(default=0, ge=0, description="fewer events in a window: no alert")
+    tiers: list[AlertTier] | None = Field(default=None, description="default: the SRE Workbook's")
+    description: str | None = None
+
+    @field_validator("objective", mode="before")
+    @classmethod
+    def _objective(cls, value: Any) -> Any:
+        if isinstance(value, int | float) and not isinstance(value, bool) and not 0 < value < 1:
+            hint = f" (write {value / 100:g})" if 1 < value < 100 else ""
+            raise ValueError(f"must be between 0 and 1, got {value!r}{hint}")
+        return value
+
+    @field_validator("good")
+    @classmethod
+    def _condition(cls, value: str | None) -> str | None:
+        if value is not None and not _is_condition(value):
+            raise ValueError(
+                f"not a condition: {value!r} (write an SLI, a comparison and a number, like 'drift_share <= 0.3')"
+            )
+        return value
+
+    @property
+    def method(self) -> Literal["occurrences", "timeslices"]:
+        return "occurrences" if self.good is None else "timeslices"
+
+
+class ActionTrigger(Strict):
+    slo: str
+    severity: Literal["page", "ticket"] | None = None
+
+
+class Action(Strict):
+    on: ActionTrigger
+    do: str = Field(description="retrain, rollback or a name of your own")
+    webhook: str
+    cooldown: Duration | None = None
+    max_per_day: int | None = Field(default=None, gt=0)
+    dry_run: bool = False
+    approval: bool = False
+    verify_within: Duration | None = None
+
+
+class Service(Strict):
+    name: str
+    owner: str | None = None
+    description: str | None = None
+    data: DataSources
+    schema_: dict[str, ColumnSchema] = Field(default_factory=dict, alias="schema")
+    prediction: Prediction | None = None
+    monitors: list[MonitorBase] = Field(default_factory=list)  # every kind's: see _rebuild
+    slos: list[SLO] = Field(default_factory=list)
+    actions: list[Action] = Field(default_factory=list)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def monitor(self, name: str) -> Any:
+        """The monitor called ``name`` (a model of its kind); ``StopIteration`` when none."""
+        return next(m for m in self.monitors if m.name == name)
+
+
+class SlackNotifier(Strict):
+    webhook_url_env: EnvName | None = None
+    token_env: EnvName | None = None
+    channel: str | None = None
+    channels: dict[Literal["page", "ticket"], str] = Field(
+        default_factory=dict, description="per-severity channels (bot token only)"
+    )
+    base_url: str | None = Field(default=None, description="Slack API base URL (tests, proxies)")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> SlackNotifier:
+        if (self.webhook_url_env is None) == (self.token_env is None):
+            raise ValueError(
+                "give exactly one of `webhook_url_env` or `token_env` (with `channel`)"
+            )
+        if self.token_env is not None and self.channel is None and not self.channels:
+            raise ValueError('a bot token needs `channel`, like "#ml-oncall"')
+        return self
+
+
+class Notifiers(Strict):
+    slack: SlackNotifier | None = None
+
+
+class Webhook(Strict):
+    url: str
+    secret_env: EnvName | None = Field(
+        default=None, description="standard: the whsec_ signing secret"
+    )
+    token_env: EnvName | None = Field(
+        default=None, description="github/gitlab: the API or trigger token"
+    )
+    style: Literal["standard", "github_dispatch", "gitlab_trigger"] = "standard"
+    repo: str | None = Field(
+        default=None, description="github_dispatch: owner/name (url is the API base)"
+    )
+    event_type: str | None = Field(default=None, description="github_dispatch: event_type")
+    ref: str | None = Field(default=None, description="gitlab_trigger: branch or tag")
+    timeout: Duration = timedelta(seconds=10)
+
+    @model_validator(mode="after")
+    def _style_needs(self) -> Webhook:
+        if self.style in ("github_dispatch", "gitlab_trigger") and self.token_env is None:
+            raise ValueError(
+                f"style {self.style!r} needs `token_env`, the variable holding the token"
+            )
+        if (
+            self.style == "github_dispatch"
+            and self.repo is None
+            and not self.url.rstrip("/").endswith("/dispatches")
+        ):
+            raise ValueError(
+                "github_dispatch needs `repo: owner/name` (or a url ending in /dispatches)"
+            )
+        return self
+
+
+class AlertingDefaults(Strict):
+    repeat_interval: Duration = Field(
+        default=timedelta(hours=4), description="re-notify a firing alert"
+    )
+    send_resolved: bool = True
+    monitor_broken_after: int = Field(default=3, ge=1, description="failed runs in a row")
+    stale_after: Duration | None = Field(
+        default=None,
+        description="no ok run for longer: a stale ticket (default: 3 intervals, at least 15m)",
+    )
+    at_risk_below: float = Field(
+        default=0.25, gt=0, lt=1, description="budget left under this share: at_risk"
+    )
+
+
+class Config(Strict):
+    version: Literal["cockpit/v1"]
+    store: str | None = None
+    cockpit_url: str | None = Field(default=None, description="base URL for links in alerts")
+    allowed_hosts: list[str] = Field(default_factory=list)
+    services: list[Service] = Field(default_factory=list)
+    notifiers: Notifiers = Field(default_factory=Notifiers)
+    webhooks: dict[str, Webhook] = Field(default_factory=dict)
+    alerting: AlertingDefaults = Field(default_factory=AlertingDefaults)
+
+    # Not from YAML: where the file is, so relative paths resolve against it. Its folder is
+    # made absolute when the file is parsed, so a later change of working directory (or another
+    # process reading what this one stored) means the same files.
+    source_file: Path | None = Field(default=None, exclude=True)
+
+    @property
+    def base_dir(self) -> Path:
+        """The config's folder, absolute: relative paths in the config (sources, the SQLite
+        store, drift reports) resolve against it."""
+        return self.source_file.parent if self.source_file else Path.cwd()
+
+    @property
+    def hosts_allowed(self) -> tuple[str, ...]:
+        return (*DEFAULT_ALLOWED_HOSTS, *self.allowed_hosts)
+
+    def service(self, name: str) -> Service:
+        return next(s for s in self.services if s.name == name)
+
+    def store_url(self) -> str:
+        """``COCKPIT_DATABASE_URL``, else ``store:``, else ``cockpit.db`` beside the config.
+
+        A relative SQLite path is resolved against the config file's folder.
+        """
+        url = os.environ.get("COCKPIT_DATABASE_URL") or self.store or "sqlite:///cockpit.db"
+        return resolve_sqlite_url(url, self.base_dir)
+
+
+def resolve_sqlite_url(url: str, base_dir: Path) -> str:
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
+        relative = url[len(prefix) :]
+        if relative and not Path(relative).is_absolute():
+            return prefix + str((base_dir / relative).resolve())
+    return url
+
+
+def _rebuild() -> None:
+    """A service's monitors: the union of every registered kind's model, told apart by
+    ``kind``."""
+    models = tuple(k.model for k in registry.kinds())
+    union = Annotated[Union[models], Field(discriminator="kind")]  # noqa: UP007 - built at run time
+    Service.model_fields["monitors"].annotation = list[union]  # type: ignore[valid-type]
+    Service.model_rebuild(force=True)
+    Config.model_rebuild(force=True)
+
+
+registry.on_change(_rebuild)

@@ -1,0 +1,122 @@
+"""``kind: data_quality``: each row against the service's schema (see :mod:`monitors.data_quality`)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field
+
+from cockpit.config.base import MonitorBase
+from cockpit.errors import SourceError
+from cockpit.kinds.base import Headline, Kind, Outcome, Problems, RunContext, Window
+from cockpit.kinds.registry import register
+from monitors import data_quality
+
+log = logging.getLogger(__name__)
+CHECKS = ("missing", "type_error", "out_of_range", "unexpected")
+
+
+class DataQualityMonitor(MonitorBase):
+    kind: Literal["data_quality"]
+    columns: list[str] | None = Field(default=None, description="schema columns; default all")
+
+
+def requires(service: Mapping[str, Any], monitor: Mapping[str, Any]) -> Problems:
+    schema = service.get("schema") if isinstance(service.get("schema"), dict) else {}
+    if not schema:
+        yield (), "a data_quality monitor needs the service's `schema` to check rows against"
+        return
+    columns = monitor.get("columns")
+    for k, column in enumerate(columns if isinstance(columns, list) else []):
+        if isinstance(column, str) and column not in schema:
+            yield ("columns", k), f"column {column!r} is not in the service's schema"
+
+
+def spec_of(service: Any, monitor: DataQualityMonitor) -> data_quality.DataQualitySpec:
+    names = monitor.columns or list(service.schema_)
+    return data_quality.DataQualitySpec(
+        columns=tuple(
+            data_quality.ColumnRule(
+                name=name,
+                type=rule.type,
+                min=rule.min,
+                max=rule.max,
+                allowed=tuple(rule.allowed) if rule.allowed is not None else None,
+                nullable=rule.nullable,
+            )
+            for name, rule in service.schema_.items()
+            if name in names
+        )
+    )
+
+
+def run(
+    ctx: RunContext, service: Any, monitor: DataQualityMonitor, window: Window, at: datetime
+) -> Outcome:
+    names = monitor.columns or list(service.schema_)
+    spec = spec_of(service, monitor)
+    rate = None
+    if service.data.reference is not None:
+        try:
+            rate = ctx.reference_rate(service, at)
+        except SourceError as exc:
+            log.warning("volume check skipped: %s", exc)
+    preloaded = ctx.preloaded(service, names, window)
+    if preloaded is not None:
+        # a backfill: every row was checked once; a window is two binary searches and sums
+        checks = ctx.remember(
+            (service.name, monitor.name, "rows"),
+            preloaded.version,
+            lambda: data_quality.RowChecks.of(preloaded.frame, spec),
+        )
+        result = checks.summarize(
+            preloaded.lo, preloaded.hi, window_s=window.seconds, reference_rate_per_s=rate
+        )
+        return result, None
+    frame = ctx.read_window(service, names, window)
+    return data_quality.evaluate(
+        frame, spec, window_s=window.seconds, reference_rate_per_s=rate
+    ), None
+
+
+def evidence(details: Mapping[str, Any]) -> list[str]:
+    """The failing columns, how bad, with a few example values."""
+    columns = details.get("columns") or {}
+    out = []
+    for name in details.get("failing_columns") or []:
+        column = columns.get(name) or {}
+        checks = ", ".join(f"{check} {column[check]}" for check in CHECKS if column.get(check))
+        examples = [
+            value for values in (column.get("examples") or {}).values() for value in values
+        ][:3]
+        sample = f", e.g. {', '.join(examples)}" if examples else ""
+        out.append(f"{name}: {column.get('bad_share', 0):.0%} of rows bad ({checks}{sample})")
+    return out
+
+
+KIND = register(
+    Kind(
+        name="data_quality",
+        title="Data quality",
+        model=DataQualityMonitor,
+        slis=frozenset(
+            {
+                "valid_rows_share",
+                "rows",
+                "duplicate_share",
+                "volume_ratio",
+                "missing_share",
+                "out_of_range_share",
+                "unexpected_share",
+                "type_error_share",
+            }
+        ),
+        run=run,
+        headline=lambda _monitor: Headline("valid_rows_share"),
+        requires=requires,
+        evidence=evidence,
+    )
+)

@@ -1,0 +1,197 @@
+"""``kind: prediction_quality``: a model's quality from its predictions and (late) labels, or
+the click-through rate from the log (see :mod:`monitors.prediction_quality`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+import pandas as pd
+from pydantic import Field, model_validator
+
+from cockpit.config.base import MonitorBase
+from cockpit.errors import SourceError
+from cockpit.kinds.base import Headline, Kind, Outcome, Problems, RunContext, Window
+from cockpit.kinds.registry import register
+from monitors.base import MonitorResult
+
+METRICS = (
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "roc_auc",
+    "log_loss",
+    "mae",
+    "rmse",
+    "mape",
+    "r2",
+    "ctr",
+)
+
+LOWER_IS_BETTER = frozenset({"log_loss", "mae", "rmse", "mape"})
+
+
+class PredictionQualityMonitor(MonitorBase):
+    kind: Literal["prediction_quality"]
+    metric: Literal[
+        "accuracy",
+        "precision",
+        "recall",
+        "f1",
+        "roc_auc",
+        "log_loss",
+        "mae",
+        "rmse",
+        "mape",
+        "r2",
+        "ctr",
+    ]
+    slices: list[str] = Field(default_factory=list)
+    numerator: str | None = Field(default=None, description="ctr: e.g. clicks")
+    denominator: str | None = Field(default=None, description="ctr: e.g. impressions")
+    tolerance: float | None = Field(
+        default=None, description="regression: good when |error| <= tolerance"
+    )
+
+    min_rows: int = Field(default=30, ge=1, description="fewer labelled rows: no_data")
+
+    @model_validator(mode="after")
+    def _ctr(self) -> PredictionQualityMonitor:
+        if self.metric == "ctr" and (self.numerator is None or self.denominator is None):
+            raise ValueError(
+                "metric 'ctr' needs `numerator` (e.g. clicks) and `denominator` (e.g. impressions)"
+            )
+        return self
+
+
+def requires(service: Mapping[str, Any], monitor: Mapping[str, Any]) -> Problems:
+    if monitor.get("metric") != "ctr" and not service.get("prediction"):
+        yield (
+            (),
+            "a prediction_quality monitor needs the service's `prediction` (column, kind, label)",
+        )
+
+
+def label_delay(service: Any, monitor: PredictionQualityMonitor) -> timedelta:
+    """Labels arrive late: a window is evaluated once they had time to (CTR's clicks are in the
+    log itself)."""
+    labels = service.data.labels
+    if monitor.metric != "ctr" and labels is not None:
+        return labels.delay
+    return timedelta(0)
+
+
+def run(
+    ctx: RunContext,
+    service: Any,
+    monitor: PredictionQualityMonitor,
+    window: Window,
+    at: datetime,
+) -> Outcome:
+    from monitors import prediction_quality as pq
+
+    prediction = service.prediction
+    if monitor.metric == "ctr":
+        spec = pq.PredictionQualitySpec(
+            metric="ctr",
+            kind="ctr",
+            prediction=None,
+            label=None,
+            numerator=monitor.numerator,
+            denominator=monitor.denominator,
+            version_column=prediction.model_version if prediction else "model_version",
+            slices=tuple(monitor.slices),
+        )
+        columns = [monitor.numerator or "", monitor.denominator or "", *monitor.slices]
+        frame = ctx.read_window(service, columns, window, optional=[spec.version_column])
+        return pq.evaluate(frame, spec), None
+    assert prediction is not None  # checked when the config was loaded
+    if prediction.label is None:
+        raise SourceError(f"service {service.name!r}: prediction.label names no label column")
+    spec = pq.PredictionQualitySpec(
+        metric=monitor.metric,
+        kind=prediction.kind,
+        prediction=prediction.column,
+        label=prediction.label,
+        threshold=prediction.threshold,
+        positive_label=prediction.positive_label,
+        version_column=prediction.model_version,
+        slices=tuple(monitor.slices),
+        regression_tolerance=monitor.tolerance,
+    )
+    labels_spec = service.data.labels
+    columns = [prediction.column, *monitor.slices]
+    if labels_spec is None:
+        columns.append(prediction.label)
+        frame = ctx.read_window(service, columns, window, optional=[prediction.model_version])
+        return _enough_labels(frame, prediction.label, monitor) or pq.evaluate(frame, spec), None
+    columns.append(labels_spec.key)
+    frame = ctx.read_window(service, columns, window, optional=[prediction.model_version])
+    # Labels that have arrived by `at` (their timestamp is the arrival time).
+    timed = ctx.has_timestamp(service, "labels")
+    labels = ctx.read_source(
+        service,
+        "labels",
+        [labels_spec.key, prediction.label],
+        window.start if timed else None,
+        at if timed else None,
+    )
+    labels = labels.drop_duplicates(labels_spec.key, keep="last")[
+        [labels_spec.key, prediction.label]
+    ]
+    if prediction.label in frame.columns:
+        frame = frame.drop(columns=[prediction.label])
+    joined = frame.merge(labels, on=labels_spec.key, how="left")
+    return _enough_labels(joined, prediction.label, monitor) or pq.evaluate(joined, spec), None
+
+
+def _enough_labels(
+    frame: pd.DataFrame, label: str, monitor: PredictionQualityMonitor
+) -> MonitorResult | None:
+    """``no_data`` when fewer than ``min_rows`` predictions have their label yet: a handful of
+    rows says nothing about accuracy."""
+    labelled = int(frame[label].notna().sum()) if label in frame.columns else 0
+    if 0 < labelled < monitor.min_rows:
+        return MonitorResult.no_data(
+            f"{labelled} labelled predictions, fewer than min_rows ({monitor.min_rows})",
+            rows=len(frame),
+        )
+    return None
+
+
+def evidence(details: Mapping[str, Any]) -> list[str]:
+    """The worst slice, each model version's metric, how many labels are still missing."""
+    metric = details.get("metric", "metric")
+    out = []
+    worst = details.get("worst_slice")
+    if isinstance(worst, dict) and worst:
+        where = worst.get("slice") or f"{worst.get('column', '?')}={worst.get('value', '?')}"
+        value = worst.get("metric_value", worst.get(metric))
+        shown = f"{value:.3g}" if isinstance(value, int | float) else str(value)
+        out.append(f"worst slice {where}: {metric} {shown}")
+    for version, values in (details.get("by_model_version") or {}).items():
+        if isinstance(values, dict) and isinstance(values.get(metric), int | float):
+            out.append(
+                f"model {version}: {metric} {values[metric]:.3g} ({values.get('rows', '?')} rows)"
+            )
+    unlabelled = details.get("unlabelled_share")
+    if isinstance(unlabelled, int | float) and unlabelled > 0:
+        out.append(f"{unlabelled:.0%} of predictions still without a label")
+    return out
+
+
+KIND = register(
+    Kind(
+        name="prediction_quality",
+        title="Prediction quality",
+        model=PredictionQualityMonitor,
+        slis=frozenset({*METRICS, "labelled_share", "unlabelled_share", "rows"}),
+        run=run,
+        headline=lambda monitor: Headline(monitor.metric, monitor.metric not in LOWER_IS_BETTER),
+        requires=requires,
+        label_delay=label_delay,
+        evidence=evidence,
+    )
+)

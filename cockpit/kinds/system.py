@@ -1,0 +1,113 @@
+"""``kind: system``: latency, errors, throughput and freshness from the log, or good/total
+events from a PromQL query (see :mod:`monitors.system`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from cockpit.config.base import Duration, EnvName, MonitorBase, Strict
+from cockpit.errors import MonitorError
+from cockpit.kinds.base import Headline, Kind, Outcome, RunContext, Window
+from cockpit.kinds.registry import register
+
+
+class PrometheusQuery(Strict):
+    url: str | None = None
+    url_env: EnvName | None = None
+    query: str | None = Field(default=None, description="PromQL; $window becomes the window")
+    good_query: str | None = None
+    total_query: str | None = None
+    timeout: Duration = timedelta(seconds=10)
+
+    @model_validator(mode="after")
+    def _queries(self) -> PrometheusQuery:
+        if (self.url is None) == (self.url_env is None):
+            raise ValueError("give exactly one of `url` or `url_env`")
+        if self.query is None and (self.good_query is None or self.total_query is None):
+            raise ValueError("give `query`, or both `good_query` and `total_query`")
+        return self
+
+
+class SystemMonitor(MonitorBase):
+    kind: Literal["system"]
+    metric: Literal["latency", "error_rate", "throughput", "freshness"] = "latency"
+    column: str = Field(default="latency_ms", description="latency column in milliseconds")
+    threshold_ms: float | None = Field(default=None, gt=0)
+    error_column: str | None = None
+    prometheus: PrometheusQuery | None = None
+
+
+def run(
+    ctx: RunContext, service: Any, monitor: SystemMonitor, window: Window, at: datetime
+) -> Outcome:
+    from monitors import system
+
+    if monitor.prometheus is not None:
+        return ctx.query_prometheus(monitor.prometheus, window), None
+    spec = system.SystemSpec(
+        metric=monitor.metric,
+        latency_column=monitor.column,
+        threshold_ms=monitor.threshold_ms,
+        error_column=monitor.error_column,
+        timestamp=service.data.current.timestamp or "ts",
+    )
+    latency = monitor.column if monitor.metric == "latency" else None
+    columns = [c for c in (latency, monitor.error_column) if c]
+    frame = ctx.read_window(service, columns, window)
+    try:
+        result = system.evaluate(frame, spec, window_start=window.start, window_end=window.end)
+    except ValueError as exc:  # a column of the wrong type: say which source holds it
+        raise MonitorError(f"{ctx.source_label(service, 'current')}: {exc}") from None
+    return result, None
+
+
+def headline(monitor: SystemMonitor) -> Headline:
+    """Good events when they are counted; else the metric itself."""
+    if monitor.prometheus is not None:
+        return Headline("good_share" if monitor.prometheus.query is None else "value")
+    if monitor.metric == "latency":
+        return Headline("good_share") if monitor.threshold_ms else Headline("latency_p95", False)
+    return {
+        "error_rate": Headline("error_rate", higher_is_better=False),
+        "throughput": Headline("throughput_rps"),
+        "freshness": Headline("freshness_s", higher_is_better=False),
+    }[monitor.metric]
+
+
+def evidence(details: Mapping[str, Any]) -> list[str]:
+    """Tail latency, error rate, requests without a latency, bad requests."""
+    out = []
+    for key in ("latency_p99", "latency_p95", "error_rate", "missing_latency", "bad_requests"):
+        value = details.get(key)
+        if isinstance(value, int | float):
+            out.append(f"{key.replace('_', ' ')}: {value:.4g}")
+    return out
+
+
+KIND = register(
+    Kind(
+        name="system",
+        title="System",
+        model=SystemMonitor,
+        slis=frozenset(
+            {
+                "latency_p50",
+                "latency_p95",
+                "latency_p99",
+                "error_rate",
+                "throughput_rps",
+                "freshness_s",
+                "good_share",
+                "rows",
+                "value",
+            }
+        ),
+        run=run,
+        headline=headline,
+        evidence=evidence,
+    )
+)

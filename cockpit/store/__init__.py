@@ -1,0 +1,46 @@
+"""The store: the only package that speaks SQL (SQLAlchemy and SQLModel stay inside it).
+
+``Store`` (:mod:`cockpit.store.database`) opens one URL and migrates it; each aggregate has a
+repository module of functions taking a connection; the tables are in
+:mod:`cockpit.store.tables`; what callers pass in and get back, in
+:mod:`cockpit.store.records`.
+"""
+
+from cockpit.store.database import Store
+from cockpit.store.records import RunRecord
+from cockpit.store.runs import details_of as run_details
+from cockpit.store.tables import (
+    ActionRecord,
+    Alert,
+    Audit,
+    DaemonHeartbeat,
+    DeliveryAttempt,
+    Incident,
+    IncidentEvent,
+    MonitorRun,
+    Outbox,
+    Silence,
+    SliMeasurement,
+    SloEvaluation,
+)
+from cockpit.store.types import UTCDateTime, utcnow
+
+__all__ = [
+    "ActionRecord",
+    "Alert",
+    "Audit",
+    "DaemonHeartbeat",
+    "DeliveryAttempt",
+    "Incident",
+    "IncidentEvent",
+    "MonitorRun",
+    "Outbox",
+    "RunRecord",
+    "Silence",
+    "SliMeasurement",
+    "SloEvaluation",
+    "Store",
+    "UTCDateTime",
+    "run_details",
+    "utcnow",
+]

@@ -1,0 +1,238 @@
+"""Runs and their SLI measurements: one run per (service, monitor, window end)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from cockpit.store.records import RunRecord
+from cockpit.store.tables import MonitorRun, SliMeasurement
+from cockpit.store.types import utcnow
+
+
+def save(conn: sa.Connection, records: Sequence[RunRecord]) -> list[int]:
+    """Insert or replace runs by (service, monitor, window end), in the caller's transaction (backfills): one query finds the
+    runs that exist, new runs go in with one multi-row insert."""
+    runs, measurements = MonitorRun.__table__, SliMeasurement.__table__
+    if not records:
+        return []
+    existing: dict[tuple[str, str, datetime], int] = {}
+    for service, monitor in {(r.service, r.monitor) for r in records}:
+        ends = [r.window_end for r in records if (r.service, r.monitor) == (service, monitor)]
+        found = conn.execute(
+            sa.select(runs.c.id, runs.c.window_end).where(
+                (runs.c.service == service)
+                & (runs.c.monitor == monitor)
+                & (runs.c.window_end >= min(ends))
+                & (runs.c.window_end <= max(ends))
+            )
+        )
+        existing.update({(service, monitor, end): run_id for run_id, end in found})
+    ids: list[int] = []
+    fresh = [r for r in records if (r.service, r.monitor, r.window_end) not in existing]
+    stale = [r for r in records if (r.service, r.monitor, r.window_end) in existing]
+    if stale:
+        stale_ids = [existing[(r.service, r.monitor, r.window_end)] for r in stale]
+        conn.execute(sa.delete(measurements).where(measurements.c.run_id.in_(stale_ids)))
+        for record, run_id in zip(stale, stale_ids, strict=True):
+            conn.execute(sa.update(runs).where(runs.c.id == run_id).values(**_run_values(record)))
+    new_ids: list[int] = []
+    if fresh:
+        result = conn.execute(
+            sa.insert(runs).returning(runs.c.id, sort_by_parameter_order=True),
+            [_run_values(r) for r in fresh],
+        )
+        new_ids = [row[0] for row in result]
+    by_key = {
+        **existing,
+        **{(r.service, r.monitor, r.window_end): i for r, i in zip(fresh, new_ids, strict=True)},
+    }
+    ids = [int(by_key[(r.service, r.monitor, r.window_end)]) for r in records]
+    rows = [
+        {
+            "run_id": run_id,
+            "service": record.service,
+            "monitor": record.monitor,
+            "name": name,
+            "value": value,
+            "window_end": record.window_end,
+        }
+        for record, run_id in zip(records, ids, strict=True)
+        for name, value in record.slis.items()
+    ]
+    if rows:
+        conn.execute(sa.insert(measurements), rows)
+    return ids
+
+
+def runs(
+    conn: sa.Connection,
+    service: str | None = None,
+    monitor: str | None = None,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    status: str | None = None,
+    limit: int | None = None,
+) -> list[MonitorRun]:
+    """Runs (of one status), newest window first (windows ending after ``since``, up to
+    ``until``)."""
+    query = sa.select(MonitorRun)
+    if service is not None:
+        query = query.where(MonitorRun.service == service)
+    if monitor is not None:
+        query = query.where(MonitorRun.monitor == monitor)
+    if status is not None:
+        query = query.where(MonitorRun.status == status)
+    if since is not None:
+        query = query.where(MonitorRun.window_end > since)
+    if until is not None:
+        query = query.where(MonitorRun.window_end <= until)
+    query = query.order_by(MonitorRun.window_end.desc(), MonitorRun.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return [MonitorRun.model_validate(row._mapping) for row in conn.execute(query)]
+
+
+def latest(
+    conn: sa.Connection, service: str, monitor: str, *, until: datetime | None = None
+) -> MonitorRun | None:
+    """The run with the newest window end (at or before ``until``)."""
+    found = runs(conn, service, monitor, until=until, limit=1)
+    return found[0] if found else None
+
+
+def facts(
+    conn: sa.Connection, service: str, monitor: str, *, until: datetime, limit: int
+) -> list[tuple[datetime, str, str | None, str | None]]:
+    """``(window_end, status, error, no_data reason)`` of the newest runs up to ``until``,
+    newest first: what a monitor's health needs, without the runs' details."""
+    runs = MonitorRun.__table__
+    query = (
+        sa.select(runs.c.window_end, runs.c.status, runs.c.error, runs.c.details)
+        .where(
+            (runs.c.service == service) & (runs.c.monitor == monitor) & (runs.c.window_end <= until)
+        )
+        .order_by(runs.c.window_end.desc(), runs.c.id.desc())
+        .limit(limit)
+    )
+    rows = list(conn.execute(query))
+    return [
+        (end, status, error, _reason(details) if status == "no_data" else None)
+        for end, status, error, details in rows
+    ]
+
+
+def last_ok_end(
+    conn: sa.Connection, service: str, monitor: str, *, until: datetime
+) -> datetime | None:
+    """The window end of the newest ok run up to ``until``."""
+    runs = MonitorRun.__table__
+    query = (
+        sa.select(runs.c.window_end)
+        .where(
+            (runs.c.service == service)
+            & (runs.c.monitor == monitor)
+            & (runs.c.status == "ok")
+            & (runs.c.window_end <= until)
+        )
+        .order_by(runs.c.window_end.desc())
+        .limit(1)
+    )
+    return conn.execute(query).scalar()
+
+
+def measurements(
+    conn: sa.Connection,
+    service: str,
+    monitor: str | None = None,
+    names: Sequence[str] | None = None,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[tuple[datetime, str, str, float | None]]:
+    """``(window_end, monitor, name, value)`` in time order."""
+    table = SliMeasurement.__table__
+    query = sa.select(table.c.window_end, table.c.monitor, table.c.name, table.c.value).where(
+        table.c.service == service
+    )
+    if monitor is not None:
+        query = query.where(table.c.monitor == monitor)
+    if names is not None:
+        query = query.where(table.c.name.in_(list(names)))
+    if since is not None:
+        query = query.where(table.c.window_end > since)
+    if until is not None:
+        query = query.where(table.c.window_end <= until)
+    query = query.order_by(table.c.window_end, table.c.id)
+    return [tuple(row) for row in conn.execute(query)]  # type: ignore[misc]
+
+
+def event_buckets(
+    conn: sa.Connection, service: str, monitor: str, since: datetime, until: datetime
+) -> list[tuple[datetime, float, float]]:
+    """``(window_end, good, total)`` of the ok runs with events, in time order."""
+    runs = MonitorRun.__table__
+    query = (
+        sa.select(runs.c.window_end, runs.c.good, runs.c.total)
+        .where(
+            (runs.c.service == service)
+            & (runs.c.monitor == monitor)
+            & (runs.c.status == "ok")
+            & runs.c.total.is_not(None)
+            & (runs.c.window_end > since)
+            & (runs.c.window_end <= until)
+        )
+        .order_by(runs.c.window_end)
+    )
+    return [tuple(row) for row in conn.execute(query)]  # type: ignore[misc]
+
+
+# --- reads -------------------------------------------------------------------------------
+
+
+def counts(conn: sa.Connection) -> list[tuple[str, str, str, int]]:
+    """``(service, monitor, status, runs)`` over the whole store."""
+    runs = MonitorRun.__table__
+    query = sa.select(runs.c.service, runs.c.monitor, runs.c.status, sa.func.count()).group_by(
+        runs.c.service, runs.c.monitor, runs.c.status
+    )
+    return [(s, m, st, int(n)) for s, m, st, n in conn.execute(query)]
+
+
+def _reason(details: str | None) -> str | None:
+    if not details:
+        return None
+    try:
+        reason = json.loads(details).get("reason")
+    except (ValueError, AttributeError):
+        return None
+    return str(reason) if reason else None
+
+
+def details_of(run: MonitorRun) -> dict[str, Any]:
+    """A run's details, parsed."""
+    return json.loads(run.details) if run.details else {}
+
+
+def _run_values(record: RunRecord) -> dict[str, Any]:
+    details = json.dumps(record.details, default=str, allow_nan=False) if record.details else None
+    return {
+        "service": record.service,
+        "monitor": record.monitor,
+        "kind": record.kind,
+        "window_start": record.window_start,
+        "window_end": record.window_end,
+        "status": record.status,
+        "good": record.good,
+        "total": record.total,
+        "duration_s": record.duration_s,
+        "error": record.error,
+        "details": details,
+        "reference_version": record.reference_version,
+        "started_at": utcnow(),
+    }

@@ -35,7 +35,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import Row, measure, print_table, write_json  # noqa: E402
-from monitors.drift import DriftSpec, evaluate, fit_reference  # noqa: E402
+from monitors.drift import DriftSpec, evaluate, fit_reference, registry  # noqa: E402
 from monitors.evidently_adapter import value_drifts  # noqa: E402
 
 NUMERICAL = [f"num_{i:02d}" for i in range(20)]
@@ -81,11 +81,11 @@ def make_frames(
 
 
 def columns_for(method: str) -> list[str]:
-    if method in ("ks", "wasserstein"):
-        return NUMERICAL
-    if method == "chisquare":
-        return CATEGORICAL
-    return NUMERICAL + CATEGORICAL
+    """The columns of the types ``method`` tests, as its registry entry says."""
+    accepted = registry.get(method)
+    return (NUMERICAL if accepted.accepts_column(categorical=False) else []) + (
+        CATEGORICAL if accepted.accepts_column(categorical=True) else []
+    )
 
 
 def run(

@@ -14,7 +14,7 @@ import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,10 +28,10 @@ from cockpit.config import models as cfg
 from cockpit.durations import format_duration
 from cockpit.errors import CockpitError, UsageError
 from cockpit.kinds.registry import kind
-from cockpit.runner import iso
 from cockpit.slos import SloReport
 from cockpit.store import ActionRecord, Alert, Outbox, Silence, Store, run_details
 from cockpit.store.audit import record as audit
+from cockpit.timefmt import iso, minutes
 
 log = logging.getLogger(__name__)
 
@@ -893,11 +893,6 @@ def end_silence(store: Store, silence_id: int, actor: str) -> Silence:
         return Silence.model_validate(
             conn.execute(sa.select(Silence).where(Silence.id == silence_id)).one()._mapping
         )
-
-
-def minutes(at: datetime) -> str:
-    """A time for people to read in a timeline line: ``2026-10-10 14:05 UTC``."""
-    return f"{at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def matcher_text(silence: Silence) -> str:

@@ -19,6 +19,7 @@ import typer
 from cockpit.config.loader import load_config
 from cockpit.config.models import Config
 from cockpit.errors import CockpitError, ConfigError, UsageError
+from cockpit.timefmt import iso
 from slo.status import STATUS_RANK
 
 app = typer.Typer(
@@ -241,7 +242,7 @@ def slo_status(
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"SLOs at {moment.isoformat().replace('+00:00', 'Z')}")
+    table = Table(title=f"SLOs at {iso(moment)}")
     for column in (
         "status",
         "service",
@@ -483,7 +484,7 @@ def alerts_silence(
         )
     except CockpitError as exc:
         raise _fail(exc) from None
-    typer.echo(f"silence #{row.id} until {_iso(row.ends_at)} ({row.reason})")
+    typer.echo(f"silence #{row.id} until {iso(row.ends_at)} ({row.reason})")
 
 
 @alerts_app.command("silences")
@@ -526,10 +527,6 @@ def alerts_unsilence(
     except CockpitError as exc:
         raise _fail(exc) from None
     typer.echo(f"silence #{row.id} of {matcher_text(row)} ended by {row.ended_by}")
-
-
-def _iso(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 @actions_app.command("list")

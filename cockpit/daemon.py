@@ -45,9 +45,10 @@ from cockpit import alerts, schedule
 from cockpit.config.loader import load_config
 from cockpit.errors import CockpitError, ConfigError
 from cockpit.outbox import Deliverer
-from cockpit.runner import Runner, iso
+from cockpit.runner import Runner
 from cockpit.slos import evaluate_slos
 from cockpit.store import Store, utcnow
+from cockpit.timefmt import iso
 
 log = logging.getLogger("cockpit.daemon")
 

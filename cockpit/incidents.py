@@ -22,8 +22,8 @@ import sqlalchemy as sa
 from cockpit.config import models as cfg
 from cockpit.durations import format_duration
 from cockpit.errors import CockpitError
-from cockpit.runner import iso
 from cockpit.store import ActionRecord, Alert, Incident, IncidentEvent, Store, audit, utcnow
+from cockpit.timefmt import iso
 
 STATUSES = ("open", "mitigated", "resolved", "postmortem_in_review", "closed")
 OPEN_STATUSES = ("open", "mitigated")

@@ -8,12 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from alerting.lifecycle import Silence as SilenceRule
-from cockpit.runner import iso
 from cockpit.store import ActionRecord, Alert, Silence, Store, utcnow
-
-
-def _iso(value: Any) -> str | None:
-    return iso(value) if value is not None else None
+from cockpit.timefmt import iso_or_none
 
 
 def list_alerts(
@@ -48,8 +44,8 @@ def list_alerts(
             "severity": r.severity,
             "state": r.state,
             "fingerprint": r.fingerprint,
-            "started_at": _iso(r.started_at),
-            "resolved_at": _iso(r.resolved_at),
+            "started_at": iso_or_none(r.started_at),
+            "resolved_at": iso_or_none(r.resolved_at),
             "acked_by": r.acked_by,
             "silenced": silenced(r),
             "burn_rate": r.burn_rate,
@@ -82,10 +78,10 @@ def list_actions(store: Store, *, limit: int = 200) -> list[dict[str, Any]]:
             "status": r.status,
             "reason": r.reason,
             "idempotency_key": r.idempotency_key,
-            "created_at": _iso(r.created_at),
+            "created_at": iso_or_none(r.created_at),
             "approved_by": r.approved_by,
-            "verified_at": _iso(r.verified_at),
-            "escalated_at": _iso(r.escalated_at),
+            "verified_at": iso_or_none(r.verified_at),
+            "escalated_at": iso_or_none(r.escalated_at),
         }
         for r in rows
     ]

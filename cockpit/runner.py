@@ -18,7 +18,7 @@ import logging
 import time
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -32,16 +32,13 @@ from cockpit.kinds.base import Preloaded, Window
 from cockpit.kinds.registry import kind
 from cockpit.sources import DataSource, PreloadedSource, build_source
 from cockpit.store import RunRecord, Store
+from cockpit.timefmt import iso
 from monitors.base import MonitorResult, finite_or_none
 
 log = logging.getLogger(__name__)
 
 AnyMonitor = MonitorBase  # a model of its kind (cockpit.kinds)
 T = TypeVar("T")
-
-
-def iso(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 @dataclass

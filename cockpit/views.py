@@ -15,7 +15,6 @@ through the same outbox as the alert engine's actions and records who asked.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -33,6 +32,15 @@ from cockpit.config import models as cfg
 from cockpit.durations import format_duration, parse_duration
 from cockpit.errors import CockpitError
 from cockpit.queries import list_actions, list_alerts
+from cockpit.read.common import (
+    ANY,
+    as_id,
+    service_link,
+    service_names,
+    sli_spec,
+)
+from cockpit.read.common import finite as _finite
+from cockpit.read.common import parse_json as _json
 from cockpit.store import (
     ActionRecord,
     Alert,
@@ -48,11 +56,6 @@ from cockpit.store import (
 from slo.series import Condition
 from slo.status import STATUS_RANK, STATUSES, slo_status
 
-EMPTY_STORE_HINT = (
-    "No monitoring data yet. Run `cockpit backfill {config} --from START --to now` to replay "
-    "history (START: when your logs begin, like 2026-10-01T00:00Z), or `cockpit serve {config}` "
-    "to start monitoring; the pages fill themselves as runs arrive."
-)
 OVERVIEW_WINDOWS = ("5m", "1h", "6h", "1d", "3d")
 DATA_QUALITY_CHECKS = ("missing", "type_error", "out_of_range", "unexpected")
 LATENCY_PERCENTILES = ("latency_p50", "latency_p95", "latency_p99")
@@ -63,83 +66,8 @@ RANGES: dict[str, timedelta] = {
     "last 30 days": timedelta(days=30),
 }
 HEARTBEAT_FRESH = timedelta(seconds=30)  # a daemon beats every 5 s
-ANY = "any"
 MAX_POINTS = 1500  # a chart gets at most about this many points per series
 _PER_COLUMN = re.compile(r"^(?P<sli>[a-z_]+)\[(?P<column>.+)\]$")
-
-
-# --- small shared pieces ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SliSpec:
-    """What an SLO's SLI is and where its line is drawn."""
-
-    name: str  # the SLI shown: "good/total" for occurrences, the condition's SLI for timeslices
-    op: str
-    threshold: float
-    monitor: str
-    method: str
-
-    @property
-    def label(self) -> str:
-        return f"{self.name} {self.op} {self.threshold:g}"
-
-
-def sli_spec(slo: cfg.SLO) -> SliSpec:
-    """Occurrences: good/total of each run against the objective. Timeslices: the SLI named in
-    ``good`` against its threshold."""
-    if slo.good is None:
-        return SliSpec("good/total", ">=", slo.objective, slo.monitor, "occurrences")
-    condition = Condition.parse(slo.good)
-    return SliSpec(condition.sli, condition.op, condition.threshold, slo.monitor, "timeslices")
-
-
-def empty_store_hint(config_path: str | Path = "CONFIG") -> str:
-    """What a new install should do, naming its own config file."""
-    return EMPTY_STORE_HINT.format(config=config_path)
-
-
-def is_empty(store: Store) -> bool:
-    """A new install: no run and no SLO evaluation recorded yet."""
-    with store.engine.connect() as conn:
-        runs = conn.execute(sa.select(MonitorRun.__table__.c.id).limit(1)).first()
-        evaluations = conn.execute(sa.select(SloEvaluation.__table__.c.id).limit(1)).first()
-    return runs is None and evaluations is None
-
-
-def service_names(config: cfg.Config) -> list[str]:
-    return [s.name for s in config.services]
-
-
-def unknown_service(config: cfg.Config, asked: str | None) -> str | None:
-    """What to say when a link (``?service=NAME``) names a service the config does not have (a
-    stale link, a renamed service), or None when it names one of them or none at all (the page's
-    picker then chooses)."""
-    names = service_names(config)
-    if not asked or asked in names:
-        return None
-    where = config.source_file.name if config.source_file else "the config"
-    return (
-        f"No service {asked!r} in {where}: the link may be older than a rename or removal. "
-        f"Open one of its services: {', '.join(names)}."
-    )
-
-
-def service_link(service: str) -> str:
-    """The service page's address, as the Slack messages write it (relative to the cockpit)."""
-    return f"/service?service={service}"
-
-
-def _finite(value: Any) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
-def _json(text: str | None) -> Any:
-    return json.loads(text) if text else {}
 
 
 # --- overview --------------------------------------------------------------------------------
@@ -1597,14 +1525,6 @@ def incident_picker(
         label = _incident_label(incident_id, incident.title, incident.status, incident.opened_at)
         choices = {**choices, incident_id: label}
     return choices, incident_id
-
-
-def as_id(value: Any) -> int | None:
-    """A query parameter as an id, or None."""
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return None
 
 
 def incident_times(incident: Mapping[str, Any]) -> str:

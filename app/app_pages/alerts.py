@@ -7,6 +7,7 @@ import streamlit as st
 from app.app_pages import charts, shared
 from cockpit import alerts, auth, views
 from cockpit.errors import CockpitError
+from cockpit.read import common
 from cockpit.store import utcnow
 
 DEFAULT_SILENCE = "4h"
@@ -83,7 +84,7 @@ else:
         # Not a form: the SLO choices follow the chosen service.
         st.subheader("Silence")
         service = st.selectbox(
-            "Service", [ANY, *views.service_names(config)], key="silence_service"
+            "Service", [ANY, *common.service_names(config)], key="silence_service"
         )
         slos = views.silence_slo_choices(config, None if service == ANY else service)
         slo = st.selectbox("SLO", [ANY, *slos], key="silence_slo")

@@ -8,17 +8,18 @@ import streamlit.components.v1 as components
 
 from app.app_pages import charts, shared
 from cockpit import views
+from cockpit.read import common
 
 source = shared.key()
 config, store = shared.cockpit(source)
-names = views.service_names(config)
+names = common.service_names(config)
 if not names:
     st.title("Service")
     st.info("No services in the config yet: add one under `services:` (see README.md).")
     st.stop()
 
 asked = st.query_params.get("service")
-unknown = views.unknown_service(config, asked)
+unknown = common.unknown_service(config, asked)
 if unknown:
     st.title("Service")
     shared.not_found(unknown, "app_pages/service.py", "service", {name: name for name in names})
@@ -42,7 +43,7 @@ span = span or asked_range
 st.query_params["range"] = views.range_code(span)
 window = shared.time_range(source, service, span)
 if window is None:
-    st.info(f"No runs of {service} yet. " + views.empty_store_hint(source[0]))
+    st.info(f"No runs of {service} yet. " + common.empty_store_hint(source[0]))
     st.stop()
 since, until = window
 st.caption(f"Showing {since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC (the newest data).")
@@ -69,7 +70,7 @@ for slo, tab in zip(
                 st.caption("No SLI values in this range.")
             else:
                 st.altair_chart(
-                    charts.sli(series, views.sli_spec(views.slo_of(config, service, slo)).label),
+                    charts.sli(series, common.sli_spec(views.slo_of(config, service, slo)).label),
                 )
         with right:
             if burn.empty:

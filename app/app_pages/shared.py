@@ -19,6 +19,7 @@ from cockpit import views
 from cockpit.config.loader import load_config
 from cockpit.config.models import Config
 from cockpit.errors import CockpitError
+from cockpit.read import common
 from cockpit.store import Store
 
 CONFIG_ENV = "COCKPIT_CONFIG"
@@ -89,7 +90,7 @@ def empty_store_notice() -> bool:
     """Shows what to do on a new install; True when the store is empty."""
     source = key()
     if is_empty(source):
-        st.info(views.empty_store_hint(source[0]))
+        st.info(common.empty_store_hint(source[0]))
         return True
     return False
 
@@ -109,7 +110,7 @@ def daemon_banner(source: Key) -> None:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def is_empty(source: Key) -> bool:
     _, store = cockpit(source)
-    return views.is_empty(store)
+    return common.is_empty(store)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -169,6 +169,7 @@ class Store:
     measurements = _reading(_runs.measurements)
     event_buckets = _reading(_runs.event_buckets)
     run_counts = _reading(_runs.counts)
+    is_empty = _reading(_runs.is_empty)
     save_slo_evaluations = _writing(_evaluations.save)
     slo_evaluations = _reading(_evaluations.history)
     latest_slo_evaluation = _reading(_evaluations.latest)

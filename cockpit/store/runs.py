@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cockpit.store.records import RunRecord
-from cockpit.store.tables import MonitorRun, SliMeasurement
+from cockpit.store.tables import MonitorRun, SliMeasurement, SloEvaluation
 from cockpit.store.types import utcnow
 
 
@@ -236,3 +236,10 @@ def _run_values(record: RunRecord) -> dict[str, Any]:
         "reference_version": record.reference_version,
         "started_at": utcnow(),
     }
+
+
+def is_empty(conn: sa.Connection) -> bool:
+    """No run and no SLO evaluation recorded yet: a new install."""
+    runs_ = conn.execute(sa.select(MonitorRun.__table__.c.id).limit(1)).first()
+    evaluations = conn.execute(sa.select(SloEvaluation.__table__.c.id).limit(1)).first()
+    return runs_ is None and evaluations is None

@@ -15,6 +15,7 @@ from cockpit import views
 from cockpit.config.loader import parse_config
 from cockpit.config.models import Config
 from cockpit.errors import CockpitError
+from cockpit.read import common
 from cockpit.store import ActionRecord, Alert, DeliveryAttempt, Incident, Outbox, RunRecord, Store
 
 END = datetime(2026, 10, 20, 12, 0, tzinfo=UTC)
@@ -240,7 +241,7 @@ def test_overview_counts_and_service_badges(filled: tuple[Config, Store]) -> Non
 
 def test_overview_of_an_empty_store(store: Store) -> None:
     config = make_config(2)
-    assert views.is_empty(store)
+    assert common.is_empty(store)
     frame = views.overview(store, config)
     assert set(frame["status"]) == {"no_data"}
     assert frame["monitor_status"].eq("never run").all()
@@ -386,7 +387,7 @@ def test_action_items_round_trip_through_the_editor_table() -> None:
 
 
 def test_incident_helpers() -> None:
-    assert views.as_id("12") == 12 and views.as_id(None) is None and views.as_id("x") is None
+    assert common.as_id("12") == 12 and common.as_id(None) is None and common.as_id("x") is None
     times = views.incident_times(
         {"opened_at": END, "mitigated_at": None, "resolved_at": END + STEP}
     )
@@ -399,9 +400,9 @@ def test_incident_helpers() -> None:
 
 def test_unknown_service_names_it_and_the_services() -> None:
     config = make_config(2)
-    assert views.unknown_service(config, None) is None  # no link: the picker chooses
-    assert views.unknown_service(config, "svc-1") is None
-    message = views.unknown_service(config, "svc-9")
+    assert common.unknown_service(config, None) is None  # no link: the picker chooses
+    assert common.unknown_service(config, "svc-1") is None
+    message = common.unknown_service(config, "svc-9")
     assert message is not None
     assert "'svc-9'" in message and "svc-0, svc-1" in message
 

@@ -22,8 +22,9 @@ apply to numerical columns only, ``chisquare`` and ``z`` to categorical ones onl
   what several tests share.
 
 Thresholds default to the method's own (0.05 for the p-values of ``ks``, ``chisquare`` and
-``z``; 0.1 for the distances). A new method is one module ending in
-``register(DriftMethod(...))`` and one import line below; nothing else names it.
+``z``; 0.1 for the distances). A new method is one module whose test function is decorated
+with ``@registry.method(...)`` (or that calls ``register(DriftMethod(...))``) and one import
+line below; nothing else names it.
 """
 
 from __future__ import annotations

@@ -13,9 +13,10 @@ from scipy import stats
 
 from monitors.drift.categories import ValueCounts, aligned, fit_counts
 from monitors.drift.prepare import WindowColumn
-from monitors.drift.registry import CATEGORICAL, DriftMethod, Score, below, register
+from monitors.drift.registry import CATEGORICAL, P_BELOW, Score, method
 
 
+@method("chisquare", CATEGORICAL, 0.05, P_BELOW, fit=fit_counts)
 def test(ref: ValueCounts, window: WindowColumn) -> Score:
     current = window.counts
     _keys, ref_counts, cur_counts = aligned(ref, current)
@@ -24,16 +25,3 @@ def test(ref: ValueCounts, window: WindowColumn) -> Score:
     with np.errstate(divide="ignore", invalid="ignore"):  # unseen category: f_exp 0, p 0
         result = stats.chisquare(cur_counts, ref_counts * k_norm)
     return Score(float(result.pvalue), float(result.statistic))
-
-
-register(
-    DriftMethod(
-        key="chisquare",
-        accepts=CATEGORICAL,
-        default_threshold=0.05,
-        p_value=True,
-        drifted=below,
-        fit=fit_counts,
-        test=test,
-    )
-)

@@ -11,22 +11,10 @@ from scipy.spatial import distance
 from monitors.drift.binning import Binned, fit_frequencies, frequencies
 from monitors.drift.categories import ValueCounts
 from monitors.drift.prepare import WindowColumn
-from monitors.drift.registry import BOTH, DriftMethod, Score, at_or_above, register
+from monitors.drift.registry import BOTH, DISTANCE, Score, method
 
 
+@method("jensenshannon", BOTH, 0.1, DISTANCE, fit=fit_frequencies)
 def test(ref: ValueCounts | Binned, window: WindowColumn) -> Score:
     ref_p, cur_p = frequencies(ref, window)
     return Score(float(distance.jensenshannon(ref_p, cur_p)))
-
-
-register(
-    DriftMethod(
-        key="jensenshannon",
-        accepts=BOTH,
-        default_threshold=0.1,
-        p_value=False,
-        drifted=at_or_above,
-        fit=fit_frequencies,
-        test=test,
-    )
-)

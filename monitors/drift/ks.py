@@ -18,7 +18,7 @@ import numpy as np
 from scipy import stats
 
 from monitors.drift.prepare import ReferenceColumn, WindowColumn, frozen, ranges
-from monitors.drift.registry import NUMERICAL, DriftMethod, Score, at_or_below, register
+from monitors.drift.registry import NUMERICAL, P_AT_OR_BELOW, Score, method
 from monitors.drift.smirnov import kstwo_sf
 
 # scipy.stats.ks_2samp(method="auto"): the exact p-value when max(n1, n2) <= 10,000
@@ -51,6 +51,7 @@ def fit(reference: ReferenceColumn) -> KSReference:
     )
 
 
+@method("ks", NUMERICAL, 0.05, P_AT_OR_BELOW, fit=fit)
 def test(ref: KSReference, window: WindowColumn) -> Score:
     current = window.sorted
     n1, n2 = ref.values.size, current.size
@@ -134,16 +135,3 @@ def _d_from_counts(cddiffs: np.ndarray) -> float:
     min_s = min(max(-float(cddiffs.min()), 0.0), 1.0)
     max_s = float(cddiffs.max())
     return min_s if min_s > max_s else max_s
-
-
-register(
-    DriftMethod(
-        key="ks",
-        accepts=NUMERICAL,
-        default_threshold=0.05,
-        p_value=True,
-        drifted=at_or_below,
-        fit=fit,
-        test=test,
-    )
-)

@@ -12,9 +12,10 @@ import numpy as np
 from monitors.drift.binning import Binned, fit_frequencies, frequencies
 from monitors.drift.categories import ValueCounts
 from monitors.drift.prepare import WindowColumn
-from monitors.drift.registry import BOTH, DriftMethod, Score, at_or_above, register
+from monitors.drift.registry import BOTH, DISTANCE, Score, method
 
 
+@method("psi", BOTH, 0.1, DISTANCE, fit=fit_frequencies)
 def test(ref: ValueCounts | Binned, window: WindowColumn) -> Score:
     ref_p, cur_p = frequencies(ref, window)
     ref_p, cur_p = _fill_zeroes(ref_p), _fill_zeroes(cur_p)
@@ -25,16 +26,3 @@ def _fill_zeroes(percents: np.ndarray) -> np.ndarray:
     # utils.get_binned_data: empty bins get min(non-zero) / 1e6 when that min <= 1e-4, else 1e-4
     smallest = percents[percents != 0].min()
     return np.where(percents == 0, smallest / 10**6 if smallest <= 0.0001 else 0.0001, percents)
-
-
-register(
-    DriftMethod(
-        key="psi",
-        accepts=BOTH,
-        default_threshold=0.1,
-        p_value=False,
-        drifted=at_or_above,
-        fit=fit_frequencies,
-        test=test,
-    )
-)

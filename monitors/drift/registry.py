@@ -12,8 +12,9 @@ the window through the prepared column every method shares (``monitors.drift.pre
 finite values sorted once, or the value counts), so a method adds no pass over the window
 unless it needs one.
 
-Adding a method is one module that ends with ``register(DriftMethod(...))`` and one import line
-in ``monitors/drift/__init__.py``; nothing else in the cockpit names it. ``"auto"`` is not a
+Adding a method is one module whose test function is decorated with :func:`method` (its key,
+the column types it accepts, its default threshold, how its score decides, its fit) and one
+import line in ``monitors/drift/__init__.py``; nothing else in the cockpit names it. ``"auto"`` is not a
 method but a rule that picks one (``monitors.drift.auto``).
 """
 
@@ -85,6 +86,19 @@ def at_or_above(score: float, threshold: float) -> bool:
     return score >= threshold
 
 
+@dataclass(frozen=True)
+class Decision:
+    """How a test's score decides: a p-value (drift when small) or a distance (when large),
+    and the comparison with the threshold."""
+
+    p_value: bool
+    drifted: Callable[[float, float], bool]
+
+
+P_AT_OR_BELOW = Decision(True, at_or_below)  # ks
+P_BELOW = Decision(True, below)  # chisquare, z
+DISTANCE = Decision(False, at_or_above)  # wasserstein, psi, jensenshannon
+
 _METHODS: dict[str, DriftMethod] = {}
 
 
@@ -94,6 +108,27 @@ def register(method: DriftMethod) -> DriftMethod:
         raise ValueError(f"a drift method {method.key!r} is already registered")
     _METHODS[method.key] = method
     return method
+
+
+def method(
+    key: str,
+    accepts: frozenset[FeatureType],
+    threshold: float,
+    decision: Decision,
+    *,
+    fit: Callable[[ReferenceColumn], Any],
+) -> Callable[[Callable[[Any, WindowColumn], Score]], Callable[[Any, WindowColumn], Score]]:
+    """Register the decorated test function as the drift method ``key``."""
+
+    def decorate(
+        test: Callable[[Any, WindowColumn], Score],
+    ) -> Callable[[Any, WindowColumn], Score]:
+        register(
+            DriftMethod(key, accepts, threshold, decision.p_value, decision.drifted, fit, test)
+        )
+        return test
+
+    return decorate
 
 
 def unregister(key: str) -> None:

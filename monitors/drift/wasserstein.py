@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from monitors.drift.prepare import ReferenceColumn, WindowColumn, frozen, ranges
-from monitors.drift.registry import NUMERICAL, DriftMethod, Score, at_or_above, register
+from monitors.drift.registry import DISTANCE, NUMERICAL, Score, method
 
 W1_BLOCK = 32  # values of the larger sample per block when bounding Wasserstein areas (see _w1)
 W1_CENTER_RATIO = 10.0  # centre the sums when |median| > this many standard deviations
@@ -54,6 +54,7 @@ def fit(reference: ReferenceColumn) -> WassersteinReference:
     )
 
 
+@method("wasserstein", NUMERICAL, 0.1, DISTANCE, fit=fit)
 def test(ref: WassersteinReference, window: WindowColumn) -> Score:
     cur = window.sorted
     if ref.values.size >= cur.size:  # the reference's block sums were kept at fit
@@ -173,16 +174,3 @@ def _sorted_distinct(values: np.ndarray) -> np.ndarray:
     """np.unique for a few integers, by a sort (numpy 2's hash-based unique is slower here)."""
     values = np.sort(values)
     return values[np.concatenate(([True], values[1:] != values[:-1]))] if values.size else values
-
-
-register(
-    DriftMethod(
-        key="wasserstein",
-        accepts=NUMERICAL,
-        default_threshold=0.1,
-        p_value=False,
-        drifted=at_or_above,
-        fit=fit,
-        test=test,
-    )
-)

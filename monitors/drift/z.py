@@ -11,9 +11,10 @@ from scipy import stats
 
 from monitors.drift.categories import ValueCounts, aligned, fit_counts
 from monitors.drift.prepare import WindowColumn
-from monitors.drift.registry import CATEGORICAL, DriftMethod, Score, below, register
+from monitors.drift.registry import CATEGORICAL, P_BELOW, Score, method
 
 
+@method("z", CATEGORICAL, 0.05, P_BELOW, fit=fit_counts)
 def test(ref: ValueCounts, window: WindowColumn) -> Score:
     current = window.counts
     keys, ref_counts, cur_counts = aligned(ref, current)
@@ -33,16 +34,3 @@ def test(ref: ValueCounts, window: WindowColumn) -> Score:
     # proportions_diff_z_test, two-sided: 2 * (1 - Phi(|z|))
     p_value = 2 * (1 - stats.norm.cdf(np.abs(z)))
     return Score(float(p_value), float(z))
-
-
-register(
-    DriftMethod(
-        key="z",
-        accepts=CATEGORICAL,
-        default_threshold=0.05,
-        p_value=True,
-        drifted=below,
-        fit=fit_counts,
-        test=test,
-    )
-)

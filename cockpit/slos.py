@@ -20,7 +20,7 @@ from cockpit import schedule
 from cockpit.config import models as cfg
 from cockpit.durations import format_duration
 from cockpit.store import Store
-from slo.engine import BURN_WINDOWS, SloSpec, evaluate, evaluate_timeline
+from slo.engine import BURN_WINDOWS, SloSpec, evaluate_timeline
 from slo.rules import WORKBOOK_TIERS, Tier
 from slo.series import Condition, EventSeries
 from slo.status import SloStatus, slo_status
@@ -151,33 +151,10 @@ def _seconds(times: Sequence[datetime]) -> np.ndarray:
 def evaluate_slos(
     config: cfg.Config, store: Store, at: datetime, *, save: bool = True
 ) -> list[SloReport]:
-    """Every SLO's state at ``at``."""
-    reports = []
-    for service in config.services:
-        for slo in service.slos:
-            spec = slo_spec(slo)
-            series = load_series(store, service, slo, at - lookback(slo), at)
-            state = evaluate(series, spec, at)
-            alert = state.alert
-            reports.append(
-                SloReport(
-                    service=service.name,
-                    slo=slo.name,
-                    objective=slo.objective,
-                    window=window_name(slo),
-                    method=slo.method,
-                    good=state.good,
-                    total=state.total,
-                    error_budget_remaining=state.error_budget_remaining,
-                    burn_rates=state.burn_rates,
-                    alert=alert.tier if alert else None,
-                    factor=alert.factor if alert else None,
-                    at=at,
-                )
-            )
-    if save and reports:
-        store.save_slo_evaluations([r.row() for r in reports])
-    return reports
+    """Every SLO's state at ``at``: :func:`evaluate_history` at one moment (one owner for how
+    a state is computed)."""
+    history = evaluate_history(config, store, [at], save=save)
+    return [series[0] for series in history.values()]
 
 
 def statuses(

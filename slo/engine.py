@@ -13,8 +13,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from slo.budget import burn_rate
-from slo.rules import SEVERITY_ORDER as SEVERITY_RANK
-from slo.rules import WORKBOOK_TIERS, Tier, TierState, active, evaluate_tiers
+from slo.rules import WORKBOOK_TIERS, Tier, TierState, active, evaluate_tiers, fires, rank
 from slo.series import EventSeries
 
 # The windows reported as burn rates (and used by the default tiers), by their names.
@@ -146,17 +145,18 @@ def evaluate_timeline(series: EventSeries, spec: SloSpec, ats: Sequence[datetime
             if tier.factor_override is not None
             else tier.budget_share * tier_scale / tier.long_window_s
         )
-        enough = (long_total >= max(spec.min_events, 1)) & (short_total >= max(spec.min_events, 1))
-        with np.errstate(invalid="ignore"):
-            firing = (
-                enough
-                & (burn(long_good, long_total) > factor)
-                & (burn(short_good, short_total) > factor)
-            )
-        rank = SEVERITY_RANK.get(tier.severity, 9) * 1e6 - factor  # page first, then fastest burn
-        better = firing & (rank < best_rank)
+        firing = fires(
+            burn(long_good, long_total),
+            burn(short_good, short_total),
+            long_total,
+            short_total,
+            factor,
+            spec.min_events,
+        )
+        order = rank(tier.severity, factor)
+        better = firing & (order < best_rank)
         active_tier = np.where(better, index, active_tier)
-        best_rank = np.where(better, rank, best_rank)
+        best_rank = np.where(better, order, best_rank)
     return Timeline(at_s, good, total, remaining, named, active_tier)
 
 

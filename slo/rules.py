@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 HOUR = 3600.0
 DAY = 86400.0
@@ -53,29 +56,54 @@ class TierState:
     firing: bool
 
 
+def fires(
+    long_burn: Any,
+    short_burn: Any,
+    long_events: Any,
+    short_events: Any,
+    factor: Any,
+    min_events: float = 0,
+) -> Any:
+    """The tier rule, on numbers or element-wise on arrays: both windows burn faster than the
+    factor and each holds at least ``min_events`` events (and one at the least: one failure
+    among ten requests is not a page). A NaN burn (no events) never fires."""
+    need = max(min_events, 1)
+    with np.errstate(invalid="ignore"):
+        return (
+            (np.asarray(long_events) >= need)
+            & (np.asarray(short_events) >= need)
+            & (np.asarray(long_burn, dtype="float64") > factor)
+            & (np.asarray(short_burn, dtype="float64") > factor)
+        )
+
+
+def rank(severity: str, factor: Any) -> Any:
+    """Which firing tier wins (lowest first): page before ticket, then the fastest burn; the
+    others are inhibited, as Alertmanager inhibits a ticket while its page fires."""
+    return SEVERITY_ORDER.get(severity, 9) * 1e6 - np.asarray(factor, dtype="float64")
+
+
 def evaluate_tiers(
     tiers: Sequence[Tier],
     slo_window_s: float,
     burn_at: dict[float, tuple[float | None, float]],
     min_events: float = 0,
 ) -> list[TierState]:
-    """Each tier's state, from ``burn_at[window_s] = (burn_rate, events)``.
-
-    A tier fires when both windows burn faster than its factor and each has at least
-    ``min_events`` events (one failure among ten requests is not a page).
-    """
+    """Each tier's state, from ``burn_at[window_s] = (burn_rate, events)`` (see :func:`fires`)."""
     states = []
     for tier in tiers:
         factor = tier.factor(slo_window_s)
         long_burn, long_events = burn_at[tier.long_window_s]
         short_burn, short_events = burn_at[tier.short_window_s]
-        firing = (
-            long_burn is not None
-            and short_burn is not None
-            and long_burn > factor
-            and short_burn > factor
-            and long_events >= max(min_events, 1)
-            and short_events >= max(min_events, 1)
+        firing = bool(
+            fires(
+                np.nan if long_burn is None else long_burn,
+                np.nan if short_burn is None else short_burn,
+                long_events,
+                short_events,
+                factor,
+                min_events,
+            )
         )
         states.append(
             TierState(tier, factor, long_burn, short_burn, long_events, short_events, firing)
@@ -84,9 +112,8 @@ def evaluate_tiers(
 
 
 def active(states: Sequence[TierState]) -> TierState | None:
-    """The most severe firing tier (page before ticket, then the fastest burn); the others are
-    inhibited, as Alertmanager inhibits a ticket while its page fires."""
+    """The firing tier that notifies (the lowest :func:`rank`), or None."""
     firing = [s for s in states if s.firing]
     if not firing:
         return None
-    return min(firing, key=lambda s: (SEVERITY_ORDER.get(s.tier.severity, 9), -s.factor))
+    return min(firing, key=lambda s: float(rank(s.tier.severity, s.factor)))

@@ -35,26 +35,26 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def _reading(fn: Callable[Concatenate[sa.Connection, P], R]) -> Callable[Concatenate[Store, P], R]:
-    """A repository read as a method: on a connection of its own."""
+def _on_own_connection(
+    fn: Callable[Concatenate[sa.Connection, P], R], *, write: bool = False
+) -> Callable[Concatenate[Store, P], R]:
+    """A repository function as a method: on a connection of its own (a transaction of its
+    own for a write)."""
 
     def method(self: Store, *args: P.args, **kwargs: P.kwargs) -> R:
-        with self.connect() as conn:
+        with self.begin() if write else self.connect() as conn:
             return fn(conn, *args, **kwargs)
 
     method.__doc__ = fn.__doc__
     return method
+
+
+def _reading(fn: Callable[Concatenate[sa.Connection, P], R]) -> Callable[Concatenate[Store, P], R]:
+    return _on_own_connection(fn)
 
 
 def _writing(fn: Callable[Concatenate[sa.Connection, P], R]) -> Callable[Concatenate[Store, P], R]:
-    """A repository write as a method: in a transaction of its own."""
-
-    def method(self: Store, *args: P.args, **kwargs: P.kwargs) -> R:
-        with self.begin() as conn:
-            return fn(conn, *args, **kwargs)
-
-    method.__doc__ = fn.__doc__
-    return method
+    return _on_own_connection(fn, write=True)
 
 
 class Store:

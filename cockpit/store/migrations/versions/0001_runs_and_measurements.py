@@ -1,17 +1,10 @@
-"""Monitor runs and SLI measurements.
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-22
-"""
+"""Monitor runs and SLI measurements. (2026-11-22)"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,17 +1,10 @@
-"""Alerts, silences, the delivery outbox and its attempts, actions, the audit log.
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-11-22
-"""
+"""Alerts, silences, the delivery outbox and its attempts, actions, the audit log. (2026-11-22)"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 TS = sa.DateTime(timezone=True)
 

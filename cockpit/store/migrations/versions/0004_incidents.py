@@ -1,17 +1,10 @@
-"""Incidents, their timelines and postmortems.
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-11-22
-"""
+"""Incidents, their timelines and postmortems. (2026-11-22)"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
 down_revision = "0003"
-branch_labels = None
-depends_on = None
 
 TS = sa.DateTime(timezone=True)
 

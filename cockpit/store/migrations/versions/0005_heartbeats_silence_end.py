@@ -1,17 +1,10 @@
-"""Daemon heartbeats (the cockpit says whether a daemon runs) and who ended a silence.
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-12-02
-"""
+"""Daemon heartbeats (the cockpit says whether a daemon runs) and who ended a silence. (2026-12-02)"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 TS = sa.DateTime(timezone=True)
 

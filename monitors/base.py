@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -37,3 +37,12 @@ def finite_or_none(value: Any) -> float | None:
         return None
     value = float(value)
     return value if math.isfinite(value) else None
+
+
+def require_columns(window: Any, columns: Iterable[str | None]) -> None:
+    """ValueError naming the first column (not None) the window lacks, and what it has."""
+    for column in columns:
+        if column is not None and column not in window.columns:
+            raise ValueError(
+                f"column {column!r} is not in the window (columns: {', '.join(map(str, window.columns))})"
+            )

@@ -30,7 +30,7 @@ rows get no SLI. The worst slice (lowest value for higher-is-better metrics, hig
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from monitors.base import MonitorResult, finite_or_none
+from monitors.base import MonitorResult, finite_or_none, require_columns
 
 CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss")
 REGRESSION_METRICS = ("mae", "rmse", "mape", "r2")
@@ -84,7 +84,7 @@ def evaluate(window: pd.DataFrame, spec: PredictionQualitySpec) -> MonitorResult
     if spec.kind == "ctr":
         return _evaluate_ctr(window, spec)
     assert spec.prediction is not None and spec.label is not None  # _check_spec
-    _require_columns(window, [spec.prediction, spec.label, *spec.slices])
+    require_columns(window, [spec.prediction, spec.label, *spec.slices])
     rows = len(window)
     if rows == 0:
         return MonitorResult.no_data("no predictions in the window", rows=0)
@@ -157,14 +157,6 @@ def _check_spec(spec: PredictionQualitySpec) -> None:
             raise ValueError("metric 'ctr' needs numerator (e.g. clicks) and denominator")
     elif spec.prediction is None or spec.label is None:
         raise ValueError(f"a {spec.kind} monitor needs a prediction column and a label column")
-
-
-def _require_columns(window: pd.DataFrame, columns: Iterable[str | None]) -> None:
-    for column in columns:
-        if column is not None and column not in window.columns:
-            raise ValueError(
-                f"column {column!r} is not in the window (columns: {', '.join(map(str, window.columns))})"
-            )
 
 
 def _numeric(series: pd.Series) -> np.ndarray:
@@ -407,7 +399,7 @@ def _evaluate_ctr(window: pd.DataFrame, spec: PredictionQualitySpec) -> MonitorR
     """``ctr = sum(numerator) / sum(denominator)``; rows with a missing, infinite or negative
     count, or more events than exposures, are left out and counted in ``invalid_rows``."""
     assert spec.numerator is not None and spec.denominator is not None  # _check_spec
-    _require_columns(window, [spec.numerator, spec.denominator, *spec.slices])
+    require_columns(window, [spec.numerator, spec.denominator, *spec.slices])
     rows = len(window)
     if rows == 0:
         return MonitorResult.no_data("no events in the window", rows=0)

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -37,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from monitors.base import MonitorResult, finite_or_none
+from monitors.base import MonitorResult, finite_or_none, require_columns
 
 METRICS = ("latency", "error_rate", "throughput", "freshness")
 PERCENTILES = (50, 95, 99)
@@ -70,7 +69,7 @@ def evaluate(
         needed.append(spec.latency_column)
     if spec.metric == "freshness":
         needed.append(spec.timestamp)
-    _require_columns(window, needed)
+    require_columns(window, needed)
     rows = len(window)
     if rows == 0:
         # Nothing since window_start: the newest row, if any, is at least window_s old.
@@ -146,14 +145,6 @@ def _check_spec(spec: SystemSpec, window_s: float) -> None:
         raise ValueError(f"threshold_ms must be positive, got {spec.threshold_ms!r}")
     if not window_s > 0:
         raise ValueError(f"window_end must be after window_start (window of {window_s!r} s)")
-
-
-def _require_columns(window: pd.DataFrame, columns: Iterable[str | None]) -> None:
-    for column in columns:
-        if column is not None and column not in window.columns:
-            raise ValueError(
-                f"column {column!r} is not in the window (columns: {', '.join(map(str, window.columns))})"
-            )
 
 
 def _utc(moment: datetime) -> pd.Timestamp:

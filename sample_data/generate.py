@@ -146,43 +146,23 @@ class _Script:
     description: str
 
 
-STORY = (
-    _Script(
-        "loan",
-        "unit_change",
-        timedelta(days=9, hours=14),
-        timedelta(days=10, hours=10),
-        "upstream reports height_cm in metres: every row is out of the schema's range",
-    ),
-    _Script(
-        "loan",
-        "covariate_drift",
-        timedelta(days=14),
-        None,
-        "income grows 4 %/day and credit_score drops 6 points/day",
-    ),
-    _Script(
-        "ads",
-        "bad_model_version",
-        timedelta(days=16, hours=10),
-        timedelta(days=17, hours=16),
-        "model v7 deployed, then rolled back to v6: CTR falls to about 0.08",
-    ),
-    _Script(
-        "loan",
-        "bad_model_version",
-        timedelta(days=19, hours=9),
-        timedelta(days=21, hours=9),
-        "model v2 deployed, then rolled back to v1: noisy scores, accuracy about 0.65",
-    ),
-    _Script(
-        "ads",
-        "latency_regression",
-        timedelta(days=23, hours=12),
-        timedelta(days=24, hours=6),
-        "latency regression: median about 350 ms, most requests over 300 ms",
-    ),
-)
+# (service, kind, from, until or None for the scenario's end, what happens), offsets from start
+_H = timedelta(hours=1)
+_D = timedelta(days=1)
+# fmt: off
+STORY = tuple(_Script(*row) for row in (
+    ("loan", "unit_change", 9 * _D + 14 * _H, 10 * _D + 10 * _H,
+     "upstream reports height_cm in metres: every row is out of the schema's range"),
+    ("loan", "covariate_drift", 14 * _D, None,
+     "income grows 4 %/day and credit_score drops 6 points/day"),
+    ("ads", "bad_model_version", 16 * _D + 10 * _H, 17 * _D + 16 * _H,
+     "model v7 deployed, then rolled back to v6: CTR falls to about 0.08"),
+    ("loan", "bad_model_version", 19 * _D + 9 * _H, 21 * _D + 9 * _H,
+     "model v2 deployed, then rolled back to v1: noisy scores, accuracy about 0.65"),
+    ("ads", "latency_regression", 23 * _D + 12 * _H, 24 * _D + 6 * _H,
+     "latency regression: median about 350 ms, most requests over 300 ms"),
+))
+# fmt: on
 
 
 def scenario_events(start: datetime, end: datetime) -> list[Event]:

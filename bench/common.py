@@ -105,10 +105,73 @@ def _cell(value: float | None, width: int, spec: str) -> str:
     return f"{'-':>{width}}" if value is None else f"{value:{width}{spec}}"
 
 
+def machine() -> dict[str, Any]:
+    """Where a benchmark ran: the same code moves several-fold between CPUs (numpy's sort uses
+    a SIMD kernel on some and not on others), so every result carries its machine."""
+    import importlib.metadata
+    import os
+    import platform
+
+    import numpy as np
+
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    except ImportError:  # an older numpy
+        __cpu_features__, __cpu_dispatch__ = {}, []
+
+    def version(name: str) -> str | None:
+        try:
+            return importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            return None
+
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "numpy_simd": sorted(k for k, on in __cpu_features__.items() if on),
+        "numpy_dispatch": list(__cpu_dispatch__),
+        "versions": {
+            name: version(name)
+            for name in ("numpy", "pandas", "scipy", "evidently", "pyarrow", "duckdb", "polars")
+        },
+        "numpy_sort_1m_ms": _sort_probe_ms(np),
+    }
+
+
+def machine_line(info: dict[str, Any]) -> str:
+    """One line for tables and the README."""
+    versions = ", ".join(f"{k} {v}" for k, v in info["versions"].items() if v)
+    return (
+        f"{info['cpu']}, {info['cores']} cores; numpy sorts 1M float64 in "
+        f"{info['numpy_sort_1m_ms']:.0f} ms; {versions}"
+    )
+
+
+def _sort_probe_ms(np: Any) -> float:
+    values = np.random.default_rng(0).normal(size=1_000_000)
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        np.sort(values)
+        best = min(best, time.perf_counter() - start)
+    return best * 1000
+
+
 def write_json(rows: list[Row], path: Path, meta: dict[str, Any]) -> None:
+    """The rows and ``meta``, with the machine they ran on (unless ``meta`` has it already)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
-        "meta": meta,
+        "meta": {"machine": machine(), **meta} if "machine" not in meta else meta,
         "rows": [
             {**asdict(r), "speedup": r.speedup, "peak_per_data": r.peak_per_data} for r in rows
         ],

@@ -14,8 +14,6 @@ numbers come from the full run (about 10 minutes here).
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import time
 from datetime import UTC, datetime
@@ -30,7 +28,7 @@ from bench import (  # noqa: E402
     bench_overview,
     bench_slo,
 )
-from bench.common import print_table, write_json  # noqa: E402
+from bench.common import machine, machine_line, print_table, write_json  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,12 +82,12 @@ def main() -> None:
         )
     print()
     print_table(rows)
+    info = machine()
+    print(f"machine: {machine_line(info)}")
     meta = {
         "at": datetime.now(UTC).isoformat(),
-        "machine": platform.platform(),
+        "machine": info,
         "quick": args.quick,
-        "python": platform.python_version(),
-        "cpus": os.cpu_count(),
         "seconds": round(time.perf_counter() - started, 1),
     }
     write_json(rows, args.json, meta)

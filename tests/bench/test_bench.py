@@ -51,3 +51,9 @@ def test_the_table_and_the_json_hold_every_row(drift_rows: list, tmp_path: Path,
     payload = json.loads((tmp_path / "out.json").read_text())
     assert [r["case"] for r in payload["rows"]] == [r.case for r in drift_rows]
     assert {"speedup", "peak_per_data", "max_abs_diff"} <= set(payload["rows"][0])
+    machine = payload["meta"]["machine"]  # every result says where it ran
+    assert machine["cores"] >= 1 and machine["cpu"] and machine["numpy_sort_1m_ms"] > 0
+    assert {"numpy", "pandas", "scipy", "evidently"} <= {
+        name for name, version in machine["versions"].items() if version
+    }
+    assert isinstance(machine["numpy_simd"], list)

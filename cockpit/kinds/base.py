@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-import pandas as pd
-
 from cockpit.config.base import MonitorBase
 from monitors.base import MonitorResult
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas costs half a second to import: a config check needs none of it
+    import pandas as pd
+
     from cockpit.config.models import Config, Service
 
 T = TypeVar("T")

@@ -13,7 +13,6 @@ from cockpit.config.base import MonitorBase
 from cockpit.errors import SourceError
 from cockpit.kinds.base import Headline, Kind, Outcome, Problems, RunContext, Window
 from cockpit.kinds.registry import register
-from monitors import data_quality
 
 log = logging.getLogger(__name__)
 CHECKS = ("missing", "type_error", "out_of_range", "unexpected")
@@ -35,7 +34,9 @@ def requires(service: Mapping[str, Any], monitor: Mapping[str, Any]) -> Problems
             yield ("columns", k), f"column {column!r} is not in the service's schema"
 
 
-def spec_of(service: Any, monitor: DataQualityMonitor) -> data_quality.DataQualitySpec:
+def spec_of(service: Any, monitor: DataQualityMonitor) -> Any:
+    from monitors import data_quality
+
     names = monitor.columns or list(service.schema_)
     return data_quality.DataQualitySpec(
         columns=tuple(
@@ -56,6 +57,8 @@ def spec_of(service: Any, monitor: DataQualityMonitor) -> data_quality.DataQuali
 def run(
     ctx: RunContext, service: Any, monitor: DataQualityMonitor, window: Window, at: datetime
 ) -> Outcome:
+    from monitors import data_quality
+
     names = monitor.columns or list(service.schema_)
     spec = spec_of(service, monitor)
     rate = None

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
 from pydantic import Field, model_validator
 
 from cockpit.config.base import MonitorBase
@@ -15,6 +14,9 @@ from cockpit.errors import SourceError
 from cockpit.kinds.base import Headline, Kind, Outcome, Problems, RunContext, Window
 from cockpit.kinds.registry import register
 from monitors.base import MonitorResult
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 METRICS = (
     "accuracy",

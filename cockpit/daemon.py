@@ -28,7 +28,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -47,7 +46,8 @@ from cockpit.errors import CockpitError, ConfigError
 from cockpit.outbox import Deliverer
 from cockpit.runner import Runner
 from cockpit.slos import evaluate_slos
-from cockpit.store import Store, utcnow
+from cockpit.store import DatabaseError, Store, utcnow
+from cockpit.store.locks import leadership_for
 from cockpit.timefmt import iso
 
 log = logging.getLogger("cockpit.daemon")
@@ -55,96 +55,6 @@ log = logging.getLogger("cockpit.daemon")
 CATCH_UP_MAX = 288  # windows per monitor replayed after downtime (a day of 5-minute runs)
 STANDBY_POLL_S = 5.0
 SHUTDOWN_DEADLINE_S = 8.0
-
-
-# --- leadership ------------------------------------------------------------------------------
-
-
-class Leadership:
-    """Who runs the monitors for one store."""
-
-    def try_acquire(self) -> bool:
-        raise NotImplementedError
-
-    def release(self) -> None:
-        raise NotImplementedError
-
-
-class FileLock(Leadership):
-    """SQLite: an exclusive ``flock`` on ``<database>.lock``; the kernel drops it when the
-    process dies."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self._fd: int | None = None
-
-    def try_acquire(self) -> bool:
-        import fcntl
-
-        if self._fd is not None:
-            return True
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return False
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
-        self._fd = fd
-        return True
-
-    def release(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-
-
-class AdvisoryLock(Leadership):
-    """PostgreSQL: a session advisory lock held on a dedicated connection; the server drops it
-    when the connection dies with the process."""
-
-    KEY = 0x636F636B  # "cock"
-
-    def __init__(self, engine: sa.Engine):
-        self.engine = engine
-        self._conn: sa.Connection | None = None
-
-    def try_acquire(self) -> bool:
-        if self._conn is not None:
-            try:
-                self._conn.execute(sa.text("SELECT 1"))
-                return True
-            except sa.exc.SQLAlchemyError:
-                self._conn = None  # lost the connection, so lost the lock
-        conn = self.engine.connect()
-        got = conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": self.KEY}).scalar()
-        conn.commit()
-        if got:
-            self._conn = conn
-            return True
-        conn.close()
-        return False
-
-    def release(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": self.KEY})
-                self._conn.close()
-            except sa.exc.SQLAlchemyError:
-                pass
-            self._conn = None
-
-
-def leadership_for(store: Store) -> Leadership:
-    if store.engine.dialect.name == "postgresql":
-        return AdvisoryLock(store.engine)
-    database = store.engine.url.database
-    if not database or database == ":memory:":
-        raise CockpitError(
-            "serve needs a file or PostgreSQL store (an in-memory SQLite cannot coordinate)"
-        )
-    return FileLock(Path(database + ".lock"))
 
 
 # --- logging ---------------------------------------------------------------------------------
@@ -305,7 +215,7 @@ class Daemon:
                 self.errors.labels("store" if "store" in str(exc) else "cycle").inc()
                 log.error("cycle %s/%s at %s failed: %s", service_name, monitor_name, iso(at), exc)
                 return
-            except sa.exc.SQLAlchemyError as exc:
+            except DatabaseError as exc:
                 self.errors.labels("store").inc()
                 log.error(
                     "store error in %s/%s: %s", service_name, monitor_name, exc.__class__.__name__

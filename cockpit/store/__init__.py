@@ -1,10 +1,13 @@
-"""The store: the only package that speaks SQL (SQLAlchemy and SQLModel stay inside it).
+"""The store: the only package that speaks SQL (SQLAlchemy and SQLModel stay inside it;
+``DatabaseError`` is what a database failure raises, for callers that survive one).
 
 ``Store`` (:mod:`cockpit.store.database`) opens one URL and migrates it; each aggregate has a
 repository module of functions taking a connection; the tables are in
 :mod:`cockpit.store.tables`; what callers pass in and get back, in
 :mod:`cockpit.store.records`.
 """
+
+from sqlalchemy.exc import SQLAlchemyError as DatabaseError
 
 from cockpit.store.database import Store
 from cockpit.store.records import RunRecord
@@ -26,6 +29,7 @@ from cockpit.store.tables import (
 from cockpit.store.types import UTCDateTime, utcnow
 
 __all__ = [
+    "DatabaseError",
     "ActionRecord",
     "Alert",
     "Audit",

@@ -137,7 +137,7 @@ def test_a_store_opens_while_a_daemon_holds_the_leader_lock(store_url: str) -> N
     forever)."""
     if not store_url.startswith("postgresql"):
         pytest.skip("the advisory locks are PostgreSQL's; SQLite's leader lock is another file")
-    from cockpit.daemon import AdvisoryLock
+    from cockpit.store.locks import AdvisoryLock
 
     leader_engine = sa.create_engine(store_url)
     leader = AdvisoryLock(leader_engine)

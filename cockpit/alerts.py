@@ -26,9 +26,9 @@ from alerting.slack import AlertView, escalation_message, firing_message, resolv
 from cockpit import incidents
 from cockpit.config import models as cfg
 from cockpit.durations import format_duration
+from cockpit.engine.slos import SloReport
 from cockpit.errors import CockpitError, UsageError
 from cockpit.kinds.registry import kind
-from cockpit.slos import SloReport
 from cockpit.store import ActionRecord, Alert, Outbox, Silence, Store, run_details
 from cockpit.store.audit import record as audit
 from cockpit.timefmt import iso, minutes
@@ -109,7 +109,7 @@ def process(
     its ``monitor:<name>`` ticket. ``send=False`` records alerts and actions without queuing
     anything (a replay of history): actions are then recorded as ``dry_run``.
     """
-    from cockpit import health
+    from cockpit.engine import health
 
     by_key = {(r.service, r.slo): r for r in reports}
     firing = [Firing(r.service, r.slo, r.alert.severity) for r in reports if r.alert is not None]

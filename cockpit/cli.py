@@ -117,7 +117,7 @@ def run_once(
 ) -> None:
     """Run one cycle at --at: every monitor due then, over its window [at - window, at)."""
     from cockpit.cycle import run_cycle
-    from cockpit.runner import run_json
+    from cockpit.engine.runner import run_json
 
     moment = parse_time(at)
     loaded = _load(config)
@@ -166,7 +166,7 @@ def backfill(
     )
 
     from cockpit.cycle import replay
-    from cockpit.runner import run_json
+    from cockpit.engine.runner import run_json
 
     t0, t1 = parse_time(start), parse_time(end)
     if t1 <= t0:
@@ -226,7 +226,7 @@ def slo_status(
     as_json: JsonOpt = False,
 ) -> None:
     """Every SLO's error budget, burn rates and active alert at --at."""
-    from cockpit.slos import evaluate_slos, statuses
+    from cockpit.engine.slos import evaluate_slos, statuses
 
     moment = parse_time(at)
     loaded = _load(config)

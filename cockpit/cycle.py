@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from cockpit import alerts, health, schedule
+from cockpit import alerts
 from cockpit.config import models as cfg
+from cockpit.engine import health, schedule
+from cockpit.engine.runner import CycleResult, Runner, backfill
+from cockpit.engine.slos import SloReport, evaluate_history, evaluate_slos
 from cockpit.outbox import Deliverer
-from cockpit.runner import CycleResult, Runner, backfill
-from cockpit.slos import SloReport, evaluate_history, evaluate_slos
 from cockpit.store import RunRecord, Store
 
 

@@ -426,7 +426,7 @@ def _first_bad(
 ) -> datetime | None:
     """Where the bad stretch that runs up to the opening began: the window start of its first
     bad run (a bucket of bad events, or a bad timeslice over its window)."""
-    from cockpit.slos import load_series
+    from cockpit.engine.slos import load_series
 
     try:
         service = config.service(incident.service)

@@ -27,9 +27,10 @@ import pandas as pd
 import sqlalchemy as sa
 
 from alerting.health import is_stale, monitor_alert_slo
-from cockpit import incidents, schedule
+from cockpit import incidents
 from cockpit.config import models as cfg
 from cockpit.durations import format_duration, parse_duration
+from cockpit.engine import schedule
 from cockpit.errors import CockpitError
 from cockpit.queries import list_actions, list_alerts
 from cockpit.read.common import (
@@ -108,7 +109,7 @@ def overview(store: Store, config: cfg.Config) -> pd.DataFrame:
     run): a replayed month reads the same whenever it is opened, and a feed that stopped while
     the daemon kept running shows at once. Whether a daemon runs at all is
     :func:`daemon_status`'s to say."""
-    from cockpit.health import stale_after
+    from cockpit.engine.health import stale_after
 
     services = service_names(config)
     if not services:
@@ -242,7 +243,7 @@ def status_label(status: str) -> str:
 def burn_rate_caption(config: cfg.Config, at: datetime | None = None) -> str:
     """What a burn rate means and where the alert tiers fire, for the SLO windows in this
     config (the factors scale with the window: 14.4 for 30 days is 13.44 for 28)."""
-    from cockpit.slos import slo_spec
+    from cockpit.engine.slos import slo_spec
 
     at = at or utcnow()
     groups: dict[tuple[str, tuple[tuple[str, str, float], ...]], list[str]] = {}

@@ -72,7 +72,7 @@ def test_metrics_expose_slo_state_and_monitor_runs(tmp_path: Path, store_url: st
 def test_the_last_success_timestamp_moves_with_ok_runs_only(tmp_path: Path, store_url: str) -> None:
     """``cockpit_monitor_last_success_timestamp_seconds``: when the newest ok run finished, so
     a Prometheus alerts when it stops moving (the cockpit stopped, or its feed did)."""
-    from cockpit.runner import Runner
+    from cockpit.engine.runner import Runner
     from cockpit.store import utcnow
 
     make_logs(tmp_path, days=1)

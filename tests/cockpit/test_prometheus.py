@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from cockpit.config.loader import parse_config
-from cockpit.runner import Runner
+from cockpit.engine.runner import Runner
 from cockpit.store import Store
 
 AT = datetime(2026, 10, 10, 12, 0, tzinfo=UTC)

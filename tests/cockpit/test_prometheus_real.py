@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from cockpit.config.loader import parse_config
-from cockpit.runner import Runner
+from cockpit.engine.runner import Runner
 from cockpit.store import Store
 
 PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"

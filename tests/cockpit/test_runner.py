@@ -16,7 +16,7 @@ import pytest
 
 from cockpit import views
 from cockpit.config.loader import load_config
-from cockpit.runner import Runner, backfill
+from cockpit.engine.runner import Runner, backfill
 from cockpit.store import RunRecord, Store
 
 T0 = datetime(2026, 10, 1, tzinfo=UTC)

@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 
 from alerting.health import is_stale
-from cockpit import schedule
 from cockpit.config import models as cfg
 from cockpit.durations import format_duration
+from cockpit.engine import schedule
 from cockpit.store import Store
 from slo.engine import BURN_WINDOWS, SloSpec, evaluate_timeline
 from slo.rules import WORKBOOK_TIERS, Tier
@@ -162,7 +162,7 @@ def statuses(
 ) -> dict[tuple[str, str], SloStatus]:
     """Each report's status word at ``at`` (see :mod:`slo.status`): firing from the alerts
     that fire at ``at``, stale from its monitor's newest ok run."""
-    from cockpit.health import stale_after
+    from cockpit.engine.health import stale_after
 
     firing = store.firing_at(at)
     stale: dict[tuple[str, str], bool] = {}

@@ -24,9 +24,9 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from cockpit import schedule
 from cockpit.config import models as cfg
 from cockpit.config.base import MonitorBase
+from cockpit.engine import schedule
 from cockpit.errors import CockpitError, SourceError
 from cockpit.kinds.base import Preloaded, Window
 from cockpit.kinds.registry import kind

@@ -10,8 +10,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from alerting.health import RunFact, Trouble, stale_limit, trouble_at, trouble_timeline
-from cockpit import schedule
 from cockpit.config import models as cfg
+from cockpit.engine import schedule
 from cockpit.store import RunRecord, Store
 
 

@@ -1,0 +1,59 @@
+"""The bucketing without a sort equals numpy's binary search, for every float."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from monitors.bucketing import Buckets
+
+floats = st.floats(allow_nan=True, allow_infinity=True, width=64)
+finite = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e300, max_value=1e300)
+
+
+def expected(edges: np.ndarray, values: np.ndarray) -> np.ndarray:
+    return np.searchsorted(edges, values, side="right") - 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    edges=arrays(np.float64, st.integers(1, 60), elements=finite),
+    values=arrays(np.float64, st.integers(0, 300), elements=floats),
+    cells=st.integers(1, 16),
+)
+def test_equals_searchsorted(edges: np.ndarray, values: np.ndarray, cells: int) -> None:
+    edges = np.sort(edges)
+    assert np.array_equal(Buckets(edges, cells).index(values), expected(edges, values))
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.random.default_rng(1).normal(size=100_000),
+        np.random.default_rng(2).lognormal(0, 3, size=100_000),  # heavy tail
+        np.repeat(np.arange(10.0), 1000),  # values exactly on edges
+        np.array([np.nan, np.inf, -np.inf, 0.0, -0.0]),
+    ],
+    ids=["normal", "heavy tailed", "on the edges", "nan, infinities, signed zero"],
+)
+def test_reference_quantile_edges(values: np.ndarray) -> None:
+    reference = np.sort(np.random.default_rng(0).normal(size=50_000))
+    edges = reference[::32]
+    assert np.array_equal(Buckets(edges).index(values), expected(edges, values))
+    repeated = np.repeat(np.arange(10.0), 3)  # ties among the edges
+    assert np.array_equal(Buckets(repeated).index(values), expected(repeated, values))
+
+
+def test_counts_has_a_bucket_below_the_first_edge() -> None:
+    counts = Buckets(np.array([0.0, 1.0, 2.0])).counts(np.array([-5.0, 0.0, 0.5, 1.0, 2.0, 9.0]))
+    assert counts.tolist() == [1, 2, 1, 2]
+
+
+def test_edges_must_be_sorted_and_finite() -> None:
+    with pytest.raises(ValueError, match="sorted"):
+        Buckets(np.array([1.0, 0.0]))
+    with pytest.raises(ValueError, match="finite"):
+        Buckets(np.array([0.0, np.inf]))

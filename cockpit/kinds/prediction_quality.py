@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from pydantic import Field, model_validator
 
@@ -18,38 +18,18 @@ from monitors.base import MonitorResult
 if TYPE_CHECKING:
     import pandas as pd
 
-METRICS = (
-    "accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "roc_auc",
-    "log_loss",
-    "mae",
-    "rmse",
-    "mape",
-    "r2",
+Metric = Literal[
+    "accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "mae", "rmse", "mape", "r2",
     "ctr",
-)
+]  # fmt: skip
+METRICS: tuple[str, ...] = get_args(Metric)
 
 LOWER_IS_BETTER = frozenset({"log_loss", "mae", "rmse", "mape"})
 
 
 class PredictionQualityMonitor(MonitorBase):
     kind: Literal["prediction_quality"]
-    metric: Literal[
-        "accuracy",
-        "precision",
-        "recall",
-        "f1",
-        "roc_auc",
-        "log_loss",
-        "mae",
-        "rmse",
-        "mape",
-        "r2",
-        "ctr",
-    ]
+    metric: Metric
     slices: list[str] = Field(default_factory=list)
     numerator: str | None = Field(default=None, description="ctr: e.g. clicks")
     denominator: str | None = Field(default=None, description="ctr: e.g. impressions")

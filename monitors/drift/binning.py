@@ -2,9 +2,9 @@
 
 Categorical columns, and numerical ones with at most 20 distinct reference values, are counted
 per value. Other numerical columns are binned at Sturges edges of reference *and* window
-together, so the edges cannot be fixed at fit time: the fit keeps the sorted reference, and each
-window's sorted values and the reference are counted between the edges with two binary searches
-per edge.
+together, so the edges cannot be fixed at fit time: the fit keeps the sorted reference, counted
+between each window's edges with two binary searches per edge, and the window's values are
+placed in their bins in one pass, unsorted.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from monitors.bucketing import Buckets
 from monitors.drift.categories import ValueCounts, aligned, fit_counts
 from monitors.drift.prepare import ReferenceColumn, WindowColumn
 
@@ -41,15 +42,14 @@ def frequencies(ref: ValueCounts | Binned, window: WindowColumn) -> tuple[np.nda
     if isinstance(ref, ValueCounts):
         _keys, ref_counts, cur_counts = aligned(ref, window.counts)
         return ref_counts / ref.rows, cur_counts / window.rows
-    # np.histogram(sample, edges): bins [e_i, e_i+1), the last one closed; counted on the
-    # sorted values (a sort of the window is faster than numpy's equal-width histogram pass)
-    current = window.sorted
-    lo = min(float(ref.values[0]), float(current[0]))
-    hi = max(float(ref.values[-1]), float(current[-1]))
-    edges = sturges_edges(lo, hi, ref.rows + current.size, window.integer and ref.integer)
-    ref_counts = counts_between(ref.values, edges)
-    cur_counts = counts_between(current, edges)
-    return ref_counts / ref.rows, cur_counts / current.size
+    # np.histogram(sample, edges): bins [e_i, e_i+1), the last one closed
+    low, high = window.range
+    lo = min(float(ref.values[0]), low)
+    hi = max(float(ref.values[-1]), high)
+    edges = sturges_edges(lo, hi, ref.rows + window.rows, window.integer and ref.integer)
+    ref_counts = counts_between(ref.values, edges)  # the sorted reference: binary searches
+    cur_counts = bin_counts(window.values, edges)  # the window, unsorted: one pass
+    return ref_counts / ref.rows, cur_counts / window.rows
 
 
 def sturges_edges(lo: Any, hi: Any, n: int, integer: bool) -> np.ndarray:
@@ -68,6 +68,13 @@ def sturges_edges(lo: Any, hi: Any, n: int, integer: bool) -> np.ndarray:
     else:
         n_bins = 1
     return np.linspace(first, last, n_bins + 1, endpoint=True, dtype=np.float64)
+
+
+def bin_counts(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """np.histogram(values, edges)[0] for values within [edges[0], edges[-1]], in any order."""
+    index = Buckets(edges).index(values)
+    np.minimum(index, edges.size - 2, out=index)  # the last edge closes the last bin
+    return np.bincount(index, minlength=edges.size - 1)
 
 
 def counts_between(values: np.ndarray, edges: np.ndarray) -> np.ndarray:

@@ -5,9 +5,10 @@ exact computation when max(n1, n2) <= 10,000, else the asymptotic ``kstwo.sf(D, 
 (n1 + n2)))``, whose Smirnov series branch is summed vectorised (``monitors.drift.smirnov``).
 Drift when p <= the threshold, 0.05 by default.
 
-A window costs its one sort. D is bounded block by block from the counts at the reference's
-block edges, and only the few blocks that can hold the maximum are evaluated exactly, at the
-same points and with the same arithmetic as ``ks_2samp``, so D is the same float.
+A window is not sorted: each value is placed in its block between the reference's block edges,
+D is bounded block by block from the counts at the edges, and only the few blocks that can hold
+the maximum are sorted and evaluated exactly, at the same points and with the same arithmetic as
+``ks_2samp``, so D is the same float.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from monitors.bucketing import Buckets
 from monitors.drift.prepare import ReferenceColumn, WindowColumn, frozen, ranges
 from monitors.drift.registry import NUMERICAL, P_AT_OR_BELOW, Score, method
 from monitors.drift.smirnov import kstwo_sf
@@ -32,6 +34,7 @@ class KSReference:
     block_edges: np.ndarray  # distinct values among every KS_BLOCK-th value
     block_below: np.ndarray  # how many reference values lie below each edge
     run_ends: np.ndarray | None  # last index of each run of equal values; None: no ties
+    buckets: Buckets  # the edges, ready to place a window's values between them
 
 
 def fit(reference: ReferenceColumn) -> KSReference:
@@ -48,54 +51,61 @@ def fit(reference: ReferenceColumn) -> KSReference:
         block_edges=frozen(block_edges),
         block_below=frozen(np.searchsorted(values, block_edges, side="left")),
         run_ends=run_ends,
+        buckets=Buckets(block_edges),
     )
 
 
 @method("ks", NUMERICAL, 0.05, P_AT_OR_BELOW, fit=fit)
 def test(ref: KSReference, window: WindowColumn) -> Score:
-    current = window.sorted
-    n1, n2 = ref.values.size, current.size
+    n1, n2 = ref.values.size, window.rows
     if max(n1, n2) <= KS_EXACT_MAX_N:  # small: the exact distribution, by scipy itself
-        result = stats.ks_2samp(ref.values, current)
+        result = stats.ks_2samp(ref.values, window.sorted)
         return Score(float(result.pvalue), float(result.statistic))
-    d = _ks_statistic(ref, current)
+    d = _ks_statistic(ref, window)
     # ks_2samp, mode "asymp": kstwo.sf(d, round(m*n/(m+n))), clipped to [0, 1]
     m, n = sorted([float(n1), float(n2)], reverse=True)
     p_value = float(np.clip(kstwo_sf(d, float(np.round(m * n / (m + n)))), 0, 1))
     return Score(p_value, d)
 
 
-def _ks_statistic(ref: KSReference, cur: np.ndarray) -> float:
-    """ks_2samp's two-sided D for the reference and a sorted window, the same float.
+def _ks_statistic(ref: KSReference, window: WindowColumn) -> float:
+    """ks_2samp's two-sided D for the reference and a window, the same float, without sorting
+    the window.
 
     ks_2samp evaluates cdf1 - cdf2 = #ref <= x / n1 - #cur <= x / n2 at every data point x.
     Between two reference block edges (every KS_BLOCK-th reference value) the counts lie between
     their values at the edges, which bounds |cdf1 - cdf2| there from above; just below an edge
-    it equals its value at the data point before it, a bound from below for D. Only the blocks
-    whose upper bound reaches that lower bound can hold D, and only their points are evaluated
-    exactly (the last of each run of equal values: where ks_2samp's counts are). When the two
-    samples are so alike that most blocks qualify, the samples are merged whole instead.
+    it equals its value at the data point before it, a bound from below for D. The window's
+    counts at the edges come from placing each value in its block (one pass, no sort); only
+    the blocks whose upper bound reaches that lower bound can hold D, and only their points are
+    evaluated exactly (the last of each run of equal values: where ks_2samp's counts are), with
+    just those blocks' window values sorted. When the two samples are so alike that most blocks
+    qualify, the samples are merged whole instead.
     """
     values = ref.values
-    n1, n2 = values.size, cur.size
+    n1, n2 = values.size, window.rows
+    counts = np.bincount(window.blocks(ref.buckets), minlength=ref.block_edges.size + 1)
     ref_below = np.concatenate(([0], ref.block_below, [n1]))  # #ref < edge, -inf and +inf added
-    cur_below = np.concatenate(([0], np.searchsorted(cur, ref.block_edges, side="left"), [n2]))
+    cur_below = np.concatenate(([0], np.cumsum(counts)))
     lower = float(np.abs(ref_below / n1 - cur_below / n2).max())
     upper = np.maximum(
         ref_below[1:] / n1 - cur_below[:-1] / n2, cur_below[1:] / n2 - ref_below[:-1] / n1
     )
     blocks = np.flatnonzero(upper >= lower - 1e-12)
-    cur_ends = None
-    if n2 > 1 and bool((cur[1:] == cur[:-1]).any()):
-        cur_ends = np.append(np.flatnonzero(cur[1:] != cur[:-1]), n2 - 1)
     ref_spans = _end_spans(ref.run_ends, ref_below[blocks], ref_below[blocks + 1])
-    cur_spans = _end_spans(cur_ends, cur_below[blocks], cur_below[blocks + 1])
-    if sum(int((stop - start).sum()) for start, stop in (ref_spans, cur_spans)) > (n1 + n2) // 4:
-        return _ks_statistic_merged(values, cur)
+    sizes = counts[blocks]
+    if int((ref_spans[1] - ref_spans[0]).sum()) + int(sizes.sum()) > (n1 + n2) // 4:
+        return _ks_statistic_merged(values, window.sorted)
+    cur = window.sorted_in(ref.buckets, blocks)  # the chosen blocks' values, block after block
+    starts = np.cumsum(sizes) - sizes  # where each chosen block begins in `cur`
+    shift = cur_below[blocks] - starts  # local position in `cur` + shift = rank in the window
+    cur_pick = np.flatnonzero(np.append(cur[1:] != cur[:-1], True))  # last of each run
+    cur_rank = cur_pick + np.repeat(shift, sizes)[cur_pick]
     ref_pick = _pick(ref.run_ends, *ref_spans)
-    cur_pick = _pick(cur_ends, *cur_spans)
+    per_block = ref_spans[1] - ref_spans[0]
+    at_ref = np.searchsorted(cur, values[ref_pick], "right") + np.repeat(shift, per_block)
     count_ref = np.concatenate((ref_pick + 1, np.searchsorted(values, cur[cur_pick], "right")))
-    count_cur = np.concatenate((np.searchsorted(cur, values[ref_pick], "right"), cur_pick + 1))
+    count_cur = np.concatenate((at_ref, cur_rank + 1))
     return _d_from_counts(count_ref / n1 - count_cur / n2)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from monitors.bucketing import Buckets
 from monitors.counting import value_counts
 
 MISSING_IN_WINDOW = "all values missing in the current window"
@@ -80,6 +81,44 @@ class WindowColumn:
         self._private = private
         self._sorted: np.ndarray | None = None
         self._counts = counts
+        self._blocks: dict[int, tuple[Buckets, np.ndarray]] = {}
+        self._range: tuple[float, float] | None = None
+
+    @property
+    def values(self) -> np.ndarray:
+        """The finite values in the frame's order (read only: may be the frame's memory)."""
+        if self._values is None:
+            raise ValueError("a categorical window column has no numerical values")
+        return self._values
+
+    @property
+    def range(self) -> tuple[float, float]:
+        """The smallest and the largest value."""
+        if self._range is None:
+            if self._sorted is not None:
+                self._range = (float(self._sorted[0]), float(self._sorted[-1]))
+            else:
+                self._range = (float(self.values.min()), float(self.values.max()))
+        return self._range
+
+    def blocks(self, buckets: Buckets) -> np.ndarray:
+        """Each value's block between the reference's ``buckets`` edges: 0 below the first edge,
+        ``k`` in [edges[k-1], edges[k]) (kept for the values in chosen blocks)."""
+        kept = self._blocks.get(id(buckets))
+        if kept is None or kept[0] is not buckets:
+            kept = (buckets, buckets.index(self.values) + 1)
+            self._blocks[id(buckets)] = kept
+        return kept[1]
+
+    def sorted_in(self, buckets: Buckets, chosen: np.ndarray) -> np.ndarray:
+        """The values in the blocks ``chosen`` (ascending), sorted: blocks are value intervals in
+        order, so they come block after block."""
+        block = self.blocks(buckets)
+        wanted = np.zeros(buckets.edges.size + 1, dtype=bool)
+        wanted[chosen] = True
+        picked = self.values[wanted[block]]
+        picked.sort()
+        return picked
 
     @property
     def sorted(self) -> np.ndarray:

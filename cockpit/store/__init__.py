@@ -23,12 +23,13 @@ from cockpit.store.tables import (
     SliMeasurement,
     SloEvaluation,
 )
-from cockpit.store.types import UTCDateTime, utcnow
+from cockpit.store.types import Connection, UTCDateTime, utcnow
 
 __all__ = [
     "ActionRecord",
     "Alert",
     "Audit",
+    "Connection",
     "DaemonHeartbeat",
     "DeliveryAttempt",
     "Incident",

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from cockpit import alerts, health, schedule
+from cockpit import health, schedule
 from cockpit.config import models as cfg
-from cockpit.outbox import Deliverer
+from cockpit.engine import alerts
+from cockpit.engine.actions import actions_json
+from cockpit.engine.deliver import Deliverer
 from cockpit.runner import CycleResult, Runner, backfill
 from cockpit.slos import SloReport, evaluate_history, evaluate_slos
 from cockpit.store import RunRecord, Store
@@ -31,7 +33,7 @@ def run_cycle(
     result.alerts = outcome.alerts
     if deliver_s > 0:
         Deliverer(config, store).deliver_due(max_seconds=deliver_s)
-    result.actions = alerts.actions_json(store, outcome.actions)
+    result.actions = actions_json(store, outcome.actions)
     return result
 
 

@@ -41,10 +41,11 @@ from prometheus_client import (
     generate_latest,
 )
 
-from cockpit import alerts, schedule
+from cockpit import schedule
 from cockpit.config.loader import load_config
+from cockpit.engine import alerts
+from cockpit.engine.deliver import Deliverer
 from cockpit.errors import CockpitError, ConfigError
-from cockpit.outbox import Deliverer
 from cockpit.runner import Runner
 from cockpit.slos import evaluate_slos
 from cockpit.store import Store, utcnow

@@ -8,9 +8,9 @@ alert engine, the outbox and the config ask the registry and never branch on a s
 Two sections of the config hold sinks' settings:
 
 - ``notifiers.<name>``: a **notifier**, told about alerts: a :class:`Fired` group, a
-  :class:`Resolved` alert, an :class:`Escalated` action. It makes :class:`Message` s of each
-  notice, which the engine queues in the outbox in the same transaction as the alerts they are
-  about (a notifier's outbox row holds ``{"message": body, "severity": ..., "alert_ids": [...]}``).
+  :class:`Resolved` alert, an :class:`Escalated` action. It makes messages (:class:`Message`)
+  of each notice, which the engine queues in the outbox in the same transaction as the alerts
+  they are about (a notifier's outbox row holds ``{"message": body, "severity": ..., "alert_ids": [...]}``).
 - ``webhooks.<name>``: endpoints that actions call (retrain, rollback), all served by the
   webhook sink; its outbox rows hold the action's payload.
 

@@ -19,7 +19,7 @@ from cockpit.store.tables import Incident, IncidentEvent, MonitorRun
 
 STATUSES = ("open", "mitigated", "resolved", "postmortem_in_review", "closed")
 OPEN_STATUSES = ("open", "mitigated")
-# the postmortem's fields (the Google SRE book's "Example Postmortem"), and its action items'
+# the postmortem template's fields, and its action items'
 TEMPLATE_FIELDS = (
     "summary",
     "impact",

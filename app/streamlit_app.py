@@ -1,7 +1,7 @@
 """The ML SRE cockpit: routes to its pages. ``cockpit ui CONFIG`` runs it.
 
-Pages live in ``app_pages/``; they read through ``cockpit.views`` and write through
-``cockpit.alerts``, ``cockpit.incidents`` and ``cockpit.views.trigger_action``.
+Pages live in ``app_pages/``; they read through ``cockpit.views`` and ``cockpit.read`` and
+write through ``cockpit.ops``.
 """
 
 from __future__ import annotations

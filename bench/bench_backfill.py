@@ -22,10 +22,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import Row, print_table, write_json  # noqa: E402
-from cockpit.engine import schedule  # noqa: E402
 from cockpit.config.loader import load_config
 from cockpit.cycle import replay  # noqa: E402
 from cockpit.demo import SAMPLE_CONFIG, _parse  # noqa: E402
+from cockpit.engine import schedule  # noqa: E402
 from cockpit.engine.runner import Runner  # noqa: E402
 from cockpit.store import Store  # noqa: E402
 from sample_data.generate import generate  # noqa: E402

@@ -9,8 +9,8 @@ status, postmortem edits) need an operator:
   types that token (compared in constant time) and the name they are to be recorded under;
 - with neither, nobody can write from the cockpit (the CLI still can).
 
-The writes themselves go through ``cockpit.alerts`` and ``cockpit.incidents``, which record an
-audit row with the operator's name and the time. The decisions are pure functions below;
+The writes themselves go through ``cockpit.ops``, which records an audit row with the
+operator's name and the time. The decisions are pure functions below;
 only :func:`sidebar` and :func:`current_operator` touch Streamlit.
 """
 

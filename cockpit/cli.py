@@ -378,8 +378,8 @@ def deliver(
     as_json: JsonOpt = False,
 ) -> None:
     """Flush the outbox: send every queued Slack message and webhook call that is due."""
-    from cockpit.outbox import Deliverer
-    from cockpit.outbox import retry_failed as requeue
+    from cockpit.engine.deliver import Deliverer
+    from cockpit.engine.deliver import retry_failed as requeue
 
     loaded = _load(config)
     try:
@@ -409,7 +409,7 @@ def alerts_list(
     all_: Annotated[bool, typer.Option("--all", help="resolved ones too")] = False,
 ) -> None:
     """Firing alerts (and, with --all, recent resolved ones)."""
-    from cockpit.queries import list_alerts
+    from cockpit.read.alerts import list_alerts
 
     loaded = _load(config)
     try:
@@ -434,7 +434,7 @@ def alerts_ack(
     by: ByOpt = "",
 ) -> None:
     """Acknowledge a firing alert: no more repeats until it resolves."""
-    from cockpit.alerts import ack
+    from cockpit.ops import ack
 
     loaded = _load(config)
     try:
@@ -457,8 +457,8 @@ def alerts_silence(
     by: ByOpt = "",
 ) -> None:
     """Silence matching alerts for a while, at once: still recorded, not notified."""
-    from cockpit.alerts import add_silence, check_matchers
     from cockpit.durations import parse_duration
+    from cockpit.ops import add_silence, check_matchers
     from cockpit.store import utcnow
 
     try:
@@ -490,7 +490,7 @@ def alerts_silence(
 @alerts_app.command("silences")
 def alerts_silences(config: ConfigArg, as_json: JsonOpt = False) -> None:
     """Silences that have not ended: id, matchers, until when, why, by whom."""
-    from cockpit.alerts import silences_json
+    from cockpit.read.alerts import silences_json
 
     loaded = _load(config)
     try:
@@ -519,7 +519,7 @@ def alerts_unsilence(
     by: ByOpt = "",
 ) -> None:
     """End a silence now: matching alerts notify again."""
-    from cockpit.alerts import end_silence, matcher_text
+    from cockpit.ops import end_silence, matcher_text
 
     loaded = _load(config)
     try:
@@ -532,7 +532,7 @@ def alerts_unsilence(
 @actions_app.command("list")
 def actions_list(config: ConfigArg, as_json: JsonOpt = False) -> None:
     """Recent actions with their status and attempts."""
-    from cockpit.queries import list_actions
+    from cockpit.read.actions import list_actions
 
     loaded = _load(config)
     try:
@@ -556,8 +556,8 @@ def actions_approve(
     by: ByOpt = "",
 ) -> None:
     """Approve an action waiting for approval: it is queued and delivered now."""
-    from cockpit.alerts import approve_action
-    from cockpit.outbox import Deliverer
+    from cockpit.engine.deliver import Deliverer
+    from cockpit.ops import approve_action
 
     loaded = _load(config)
     try:
@@ -572,7 +572,7 @@ def actions_approve(
 @incidents_app.command("list")
 def incidents_list(config: ConfigArg, as_json: JsonOpt = False) -> None:
     """Incidents, newest first."""
-    from cockpit.incidents import list_incidents
+    from cockpit.read.incidents import list_incidents
 
     loaded = _load(config)
     try:
@@ -597,7 +597,7 @@ def incidents_export(
     ] = None,
 ) -> None:
     """The incident's postmortem as Markdown (Google SRE template)."""
-    from cockpit.incidents import export_markdown
+    from cockpit.read.incidents import export_markdown
 
     loaded = _load(config)
     try:

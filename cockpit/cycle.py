@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from cockpit import alerts
 from cockpit.config import models as cfg
-from cockpit.engine import health, schedule
+from cockpit.engine import alerts, health, schedule
+from cockpit.engine.actions import actions_json
+from cockpit.engine.deliver import Deliverer
 from cockpit.engine.runner import CycleResult, Runner, backfill
 from cockpit.engine.slos import SloReport, evaluate_history, evaluate_slos
-from cockpit.outbox import Deliverer
 from cockpit.store import RunRecord, Store
 
 
@@ -32,7 +32,7 @@ def run_cycle(
     result.alerts = outcome.alerts
     if deliver_s > 0:
         Deliverer(config, store).deliver_due(max_seconds=deliver_s)
-    result.actions = alerts.actions_json(store, outcome.actions)
+    result.actions = actions_json(store, outcome.actions)
     return result
 
 

@@ -40,13 +40,12 @@ from prometheus_client import (
     generate_latest,
 )
 
-from cockpit import alerts
 from cockpit.config.loader import load_config
-from cockpit.engine import schedule
+from cockpit.engine import alerts, schedule
+from cockpit.engine.deliver import Deliverer
 from cockpit.engine.runner import Runner
 from cockpit.engine.slos import evaluate_slos
 from cockpit.errors import CockpitError, ConfigError
-from cockpit.outbox import Deliverer
 from cockpit.store import DatabaseError, Store, utcnow
 from cockpit.store.locks import leadership_for
 from cockpit.timefmt import iso

@@ -139,8 +139,9 @@ def render(table: pd.DataFrame, summary: dict) -> str:
 
 
 def found(store: Store) -> list[str]:
-    from cockpit.incidents import list_incidents
-    from cockpit.queries import list_actions, list_alerts
+    from cockpit.read.actions import list_actions
+    from cockpit.read.alerts import list_alerts
+    from cockpit.read.incidents import list_incidents
 
     alerts = list_alerts(store, firing_only=False, limit=1000)
     lines = [f"{len(alerts)} alert episodes:"]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from app.app_pages import charts, shared
-from cockpit import alerts, auth, views
+from cockpit import auth, ops
 from cockpit.errors import CockpitError
+from cockpit.read import actions as action_reads
+from cockpit.read import alerts as alert_reads
 from cockpit.read import common
 from cockpit.store import utcnow
 
@@ -30,7 +32,7 @@ def alert_lists() -> None:
     if firing.empty:
         st.success("Nothing is firing.")
     else:
-        st.caption(views.firing_summary(firing))
+        st.caption(alert_reads.firing_summary(firing))
         st.dataframe(
             firing,
             hide_index=True,
@@ -62,7 +64,7 @@ else:
     ack_col, silence_col = st.columns(2)
     with ack_col, st.form("ack"):
         st.subheader("Acknowledge")
-        labels = views.alert_choices(views.unacked(firing))
+        labels = alert_reads.alert_choices(alert_reads.unacked(firing))
         choice = st.selectbox(
             "Firing alert (not yet acknowledged)",
             list(labels),
@@ -72,7 +74,7 @@ else:
         )
         if st.form_submit_button("Acknowledge", disabled=not labels):
             try:
-                acked = alerts.ack(store, int(choice), operator.name)
+                acked = ops.ack(store, int(choice), operator.name)
                 shared.clear()
                 shared.flash(
                     f"Alert {acked.id} ({acked.service}/{acked.slo}) acknowledged by {operator.name}: no more repeats until it resolves."
@@ -86,7 +88,7 @@ else:
         service = st.selectbox(
             "Service", [ANY, *common.service_names(config)], key="silence_service"
         )
-        slos = views.silence_slo_choices(config, None if service == ANY else service)
+        slos = alert_reads.silence_slo_choices(config, None if service == ANY else service)
         slo = st.selectbox("SLO", [ANY, *slos], key="silence_slo")
         severity = st.selectbox("Severity", [ANY, "page", "ticket"], key="silence_severity")
         duration = st.text_input(
@@ -95,11 +97,11 @@ else:
         reason = st.text_input("Reason (what is being worked on, by whom)", key="silence_reason")
         if st.button("Silence", key="silence_submit"):
             try:
-                silence = alerts.add_silence(
+                silence = ops.add_silence(
                     store,
                     actor=operator.name,
                     reason=reason,
-                    ends_at=utcnow() + views.silence_length(duration),
+                    ends_at=utcnow() + alert_reads.silence_length(duration),
                     service=None if service == ANY else service,
                     slo=None if slo == ANY else slo,
                     severity=None if severity == ANY else severity,
@@ -107,7 +109,7 @@ else:
                 )
                 shared.clear()
                 shared.flash(
-                    f"Silence {silence.id} of {alerts.matcher_text(silence)} until "
+                    f"Silence {silence.id} of {ops.matcher_text(silence)} until "
                     f"{silence.ends_at:%Y-%m-%d %H:%M} UTC: matching alerts are silenced now."
                 )
                 st.rerun()
@@ -123,17 +125,17 @@ else:
         active, hide_index=True, column_config=charts.SILENCE_COLUMNS, placeholder=charts.MISSING
     )
     if operator is not None:
-        labels = views.silence_choices(active)
+        labels = alert_reads.silence_choices(active)
         with st.form("unsilence"):
             chosen = st.selectbox(
                 "Silence", list(labels), format_func=labels.get, key="unsilence_pick"
             )
             if st.form_submit_button("End silence now"):
                 try:
-                    ended = alerts.end_silence(store, int(chosen), operator.name)
+                    ended = ops.end_silence(store, int(chosen), operator.name)
                     shared.clear()
                     shared.flash(
-                        f"Silence {ended.id} of {alerts.matcher_text(ended)} ended by "
+                        f"Silence {ended.id} of {ops.matcher_text(ended)} ended by "
                         f"{operator.name}: matching alerts notify again."
                     )
                     st.rerun()
@@ -169,17 +171,17 @@ else:
         placeholder=charts.MISSING,
     )
 
-pending = views.pending_of(actions)
+pending = action_reads.pending_of(actions)
 st.subheader(f"Waiting for approval ({len(pending)})")
 if pending.empty:
     st.caption("No action waits for approval.")
 elif operator is not None:
     with st.form("approve"):
-        labels = views.action_choices(pending)
+        labels = action_reads.action_choices(pending)
         choice = st.selectbox("Action", list(labels), format_func=labels.get, key="approve_action")
         if st.form_submit_button("Approve"):
             try:
-                approved = alerts.approve_action(config, store, int(choice), operator.name)
+                approved = ops.approve_action(config, store, int(choice), operator.name)
                 shared.clear()
                 shared.flash(
                     f"Action {approved.id} ({approved.do}) approved by {operator.name}: queued for delivery."
@@ -191,7 +193,7 @@ else:
     st.dataframe(pending, hide_index=True, placeholder=charts.MISSING)
 
 st.subheader("Trigger an action by hand")
-rules = views.action_rules(config)
+rules = action_reads.action_rules(config)
 if not rules:
     st.caption("No action rules in the config (`actions:` under a service).")
 elif operator is None:
@@ -218,11 +220,13 @@ else:
                 st.warning("Tick the confirmation first.")
             else:
                 try:
-                    action = views.trigger_action(
+                    action = ops.trigger_manual_action(
                         config, store, rule.service, rule.index, actor=operator.name, reason=reason
                     )
                     shared.clear()
-                    shared.flash(views.trigger_message(action, operator.name, daemon["running"]))
+                    shared.flash(
+                        action_reads.trigger_message(action, operator.name, daemon["running"])
+                    )
                     st.rerun()
                 except CockpitError as exc:
                     shared.fail(exc)

@@ -6,8 +6,10 @@ from __future__ import annotations
 import streamlit as st
 
 from app.app_pages import charts, shared
-from cockpit import auth, incidents, views
+from cockpit import auth, ops
 from cockpit.errors import CockpitError
+from cockpit.read import incidents
+from cockpit.read import postmortem as pm
 
 st.title("Incidents")
 source = shared.key()
@@ -21,7 +23,9 @@ table = shared.incidents_list(source)
 try:
     labels, chosen = shared.incident_picker(source, st.query_params.get("incident"))
 except CockpitError as exc:
-    shared.not_found(str(exc), "app_pages/incidents.py", "incident", views.incident_choices(table))
+    shared.not_found(
+        str(exc), "app_pages/incidents.py", "incident", incidents.incident_choices(table)
+    )
 if chosen is None:
     st.info(
         "No incidents yet. A page alert opens one, or joins its service's open incident; the timeline then fills itself."
@@ -49,7 +53,7 @@ status_col.metric("Status", incident["status"].replace("_", " "))
 severity_col.metric("Severity", incident["severity"])
 duration_col.metric("Duration", impact["duration"])
 detect_col.metric("Time to detect", impact["time_to_detect"] or "n/a")
-st.caption(views.incident_times(incident))
+st.caption(incidents.incident_times(incident))
 
 st.subheader("Impact")
 st.dataframe(
@@ -89,7 +93,7 @@ else:
         )
         if st.form_submit_button("Set status"):
             try:
-                incidents.set_status(store, incident_id, status, operator.name)
+                ops.set_status(store, incident_id, status, operator.name)
                 shared.clear()
                 shared.flash(f"Incident #{incident_id} is now {status.replace('_', ' ')}.")
                 st.rerun()
@@ -99,7 +103,7 @@ else:
         note = st.text_area("Note for the timeline", key="incident_note", height=100)
         if st.form_submit_button("Add note"):
             try:
-                incidents.add_note(store, incident_id, operator.name, note)
+                ops.add_note(store, incident_id, operator.name, note)
                 shared.clear()
                 shared.flash("Note added to the timeline.")
                 st.rerun()
@@ -137,7 +141,7 @@ st.caption(
 
 fields: dict[str, str] = {}
 with st.form(f"postmortem_{incident_id}"):
-    for field, title, hint in views.POSTMORTEM_SECTIONS:
+    for field, title, hint in pm.POSTMORTEM_SECTIONS:
         fields[field] = st.text_area(
             title,
             value=postmortem.get(field) or "",
@@ -147,19 +151,19 @@ with st.form(f"postmortem_{incident_id}"):
         )
     st.markdown("**Action items**")
     items = st.data_editor(
-        views.action_items_frame(postmortem.get("action_items") or []),
+        pm.action_items_frame(postmortem.get("action_items") or []),
         num_rows="dynamic",
         hide_index=True,
         key=f"pm_{incident_id}_items",
         column_config={
             "description": st.column_config.TextColumn(width="large", required=True),
-            "kind": st.column_config.SelectboxColumn(options=views.ACTION_ITEM_KINDS),
-            "priority": st.column_config.SelectboxColumn(options=views.ACTION_ITEM_PRIORITIES),
+            "kind": st.column_config.SelectboxColumn(options=pm.ACTION_ITEM_KINDS),
+            "priority": st.column_config.SelectboxColumn(options=pm.ACTION_ITEM_PRIORITIES),
             "due": st.column_config.DateColumn(format="YYYY-MM-DD"),
-            "status": st.column_config.SelectboxColumn(options=views.ACTION_ITEM_STATUSES),
+            "status": st.column_config.SelectboxColumn(options=pm.ACTION_ITEM_STATUSES),
         },
     )
-    for field, title, hint in views.LESSONS_SECTIONS:
+    for field, title, hint in pm.LESSONS_SECTIONS:
         fields[field] = st.text_area(
             title,
             value=postmortem.get(field) or "",
@@ -171,10 +175,10 @@ with st.form(f"postmortem_{incident_id}"):
 
 if save:
     try:
-        saved = incidents.save_postmortem(
+        saved = ops.save_postmortem(
             store,
             incident_id,
-            {**fields, "action_items": views.action_items_from_frame(items)},
+            {**fields, "action_items": pm.action_items_from_frame(items)},
             based_on_version=base,
             actor=operator.name,
         )
@@ -183,7 +187,7 @@ if save:
         shared.clear()
         shared.flash(f"Postmortem saved (version {saved.version}).")
         st.rerun()
-    except incidents.ConflictError as exc:
+    except ops.ConflictError as exc:
         st.error(str(exc))
     except CockpitError as exc:
         shared.fail(exc)
@@ -191,7 +195,7 @@ if save:
 if st.button(
     "Reload the latest version", help="Discard your unsaved edits and load what is stored"
 ):
-    for field in views.postmortem_keys(incident_id):
+    for field in pm.postmortem_keys(incident_id):
         st.session_state.pop(field, None)
     st.session_state.pop(base_key, None)
     shared.clear()

@@ -1,8 +1,9 @@
 """What every page shares: the config and store it reads, cached reads, messages after writes.
 
 The config path comes from ``COCKPIT_CONFIG`` (``cockpit ui CONFIG`` sets it); the store is the
-config's (``COCKPIT_DATABASE_URL`` overrides). Reads are ``cockpit.views`` functions cached for
-a few seconds; every write clears the cache so the page shows what it just did.
+config's (``COCKPIT_DATABASE_URL`` overrides). Reads are ``cockpit.views`` and ``cockpit.read``
+functions cached for a few seconds; every write clears the cache so the page shows what it just
+did.
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ from cockpit import views
 from cockpit.config.loader import load_config
 from cockpit.config.models import Config
 from cockpit.errors import CockpitError
+from cockpit.read import actions as action_reads
+from cockpit.read import alerts as alert_reads
 from cockpit.read import common
+from cockpit.read import incidents as incident_reads
 from cockpit.store import Store
 
 CONFIG_ENV = "COCKPIT_CONFIG"
@@ -131,7 +135,7 @@ def burn_rate_caption(source: Key) -> str:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def open_incidents(source: Key) -> pd.DataFrame:
-    return views.open_incidents(cockpit(source)[1])
+    return incident_reads.open_incidents(cockpit(source)[1])
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -208,45 +212,45 @@ def monitor_health(source: Key, service: str) -> dict[str, pd.DataFrame]:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def alerts(source: Key, firing_only: bool) -> pd.DataFrame:
-    return views.alerts_table(cockpit(source)[1], firing_only=firing_only)
+    return alert_reads.alerts_table(cockpit(source)[1], firing_only=firing_only)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def silences(source: Key) -> pd.DataFrame:
-    return views.silences_table(cockpit(source)[1])
+    return alert_reads.silences_table(cockpit(source)[1])
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def notifications(source: Key) -> dict[str, pd.DataFrame]:
     store = cockpit(source)[1]
     return {
-        "outbox": views.notification_log(store),
-        "attempts": views.delivery_attempts(store),
+        "outbox": action_reads.notification_log(store),
+        "attempts": action_reads.delivery_attempts(store),
     }
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def actions(source: Key) -> pd.DataFrame:
-    return views.actions_table(cockpit(source)[1])
+    return action_reads.actions_table(cockpit(source)[1])
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def incidents_list(source: Key) -> pd.DataFrame:
-    return views.incidents_table(cockpit(source)[1])
+    return incident_reads.incidents_table(cockpit(source)[1])
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def incident_picker(source: Key, asked: str | None) -> tuple[dict[int, str], int | None]:
-    return views.incident_picker(cockpit(source)[1], incidents_list(source), asked)
+    return incident_reads.incident_picker(cockpit(source)[1], incidents_list(source), asked)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def incident(source: Key, incident_id: int) -> dict[str, Any]:
     config, store = cockpit(source)
-    return views.incident_view(store, config, incident_id)
+    return incident_reads.incident_view(store, config, incident_id)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def postmortem_markdown(source: Key, incident_id: int, version: int) -> str:
     config, store = cockpit(source)
-    return views.postmortem_markdown(store, config, incident_id)
+    return incident_reads.postmortem_markdown(store, config, incident_id)

@@ -12,6 +12,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from alerting.hosts import DEFAULT_ALLOWED_HOSTS, host_is_allowed
+from alerting.sinks import registry as sink_registry
+from alerting.sinks import webhook
 from cockpit.config.yamlmap import format_path
 from cockpit.kinds import registry
 from cockpit.kinds.base import Kind
@@ -179,17 +181,16 @@ def _host_problems(data: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], str]
     allowed = [str(h).lower() for h in (*DEFAULT_ALLOWED_HOSTS, *extra)]
     webhooks = data.get("webhooks") if isinstance(data.get("webhooks"), dict) else {}
     places = [
-        (("webhooks", name, "url"), hook.get("url"))
+        (("webhooks", name, key), hook.get(key))
         for name, hook in webhooks.items()
         if isinstance(hook, dict)
+        for key in webhook.SINK.url_keys
     ]
-    slack = (
-        (data.get("notifiers") or {}).get("slack")
-        if isinstance(data.get("notifiers"), dict)
-        else None
-    )
-    if isinstance(slack, dict):
-        places.append((("notifiers", "slack", "base_url"), slack.get("base_url")))
+    notifiers = data.get("notifiers") if isinstance(data.get("notifiers"), dict) else {}
+    for sink in sink_registry.notifiers():
+        entry = notifiers.get(sink.name)
+        if isinstance(entry, dict):
+            places += [(("notifiers", sink.name, key), entry.get(key)) for key in sink.url_keys]
     for where, url in places:
         if not isinstance(url, str):
             continue

@@ -1,6 +1,8 @@
 """The config's models: a service's schema, prediction, SLOs and actions, notifiers, webhooks,
 and the top level. A service's ``monitors`` accept every registered monitor kind's model
-(:mod:`cockpit.kinds`), rebuilt when the set of kinds changes.
+(:mod:`cockpit.kinds`), rebuilt when the set of kinds changes; ``notifiers`` has an entry for
+every registered notifier sink, and a ``webhooks`` entry is the webhook sink's settings
+(:mod:`alerting.sinks`): each sink's model is its own module's.
 """
 
 from __future__ import annotations
@@ -11,10 +13,16 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic.fields import FieldInfo
 
+import alerting.sinks.builtin  # noqa: F401 - registers the built-in sinks
 import cockpit.kinds.builtin  # noqa: F401 - registers the built-in kinds
 from alerting.hosts import DEFAULT_ALLOWED_HOSTS
-from cockpit.config.base import Duration, EnvName, MonitorBase, Scalar, Strict
+from alerting.sinks import fields as sink_fields
+from alerting.sinks import registry as sink_registry
+from alerting.sinks.webhook import WebhookSettings
+from cockpit.config import base
+from cockpit.config.base import Duration, MonitorBase, Scalar, Strict
 from cockpit.config.sources import (  # noqa: F401 - also read as models.FileSource, ...
     DataSources,
     FileSource,
@@ -154,61 +162,17 @@ class Service(Strict):
         return next(m for m in self.monitors if m.name == name)
 
 
-class SlackNotifier(Strict):
-    webhook_url_env: EnvName | None = None
-    token_env: EnvName | None = None
-    channel: str | None = None
-    channels: dict[Literal["page", "ticket"], str] = Field(
-        default_factory=dict, description="per-severity channels (bot token only)"
-    )
-    base_url: str | None = Field(default=None, description="Slack API base URL (tests, proxies)")
-
-    @model_validator(mode="after")
-    def _one_way(self) -> SlackNotifier:
-        if (self.webhook_url_env is None) == (self.token_env is None):
-            raise ValueError(
-                "give exactly one of `webhook_url_env` or `token_env` (with `channel`)"
-            )
-        if self.token_env is not None and self.channel is None and not self.channels:
-            raise ValueError('a bot token needs `channel`, like "#ml-oncall"')
-        return self
-
-
 class Notifiers(Strict):
-    slack: SlackNotifier | None = None
+    """``notifiers:``: one optional entry per notifier sink, keyed by its name (``slack``), its
+    model the sink's own (:mod:`alerting.sinks`). The fields are set from the sink registry
+    (see :func:`_rebuild_notifiers`)."""
+
+    def get(self, name: str) -> Any | None:
+        """The settings of the notifier called ``name``, or None when it is not configured."""
+        return getattr(self, name) if name in type(self).model_fields else None
 
 
-class Webhook(Strict):
-    url: str
-    secret_env: EnvName | None = Field(
-        default=None, description="standard: the whsec_ signing secret"
-    )
-    token_env: EnvName | None = Field(
-        default=None, description="github/gitlab: the API or trigger token"
-    )
-    style: Literal["standard", "github_dispatch", "gitlab_trigger"] = "standard"
-    repo: str | None = Field(
-        default=None, description="github_dispatch: owner/name (url is the API base)"
-    )
-    event_type: str | None = Field(default=None, description="github_dispatch: event_type")
-    ref: str | None = Field(default=None, description="gitlab_trigger: branch or tag")
-    timeout: Duration = timedelta(seconds=10)
-
-    @model_validator(mode="after")
-    def _style_needs(self) -> Webhook:
-        if self.style in ("github_dispatch", "gitlab_trigger") and self.token_env is None:
-            raise ValueError(
-                f"style {self.style!r} needs `token_env`, the variable holding the token"
-            )
-        if (
-            self.style == "github_dispatch"
-            and self.repo is None
-            and not self.url.rstrip("/").endswith("/dispatches")
-        ):
-            raise ValueError(
-                "github_dispatch needs `repo: owner/name` (or a url ending in /dispatches)"
-            )
-        return self
+Webhook = WebhookSettings  # a `webhooks.<name>` entry: the webhook sink's settings
 
 
 class AlertingDefaults(Strict):
@@ -282,4 +246,16 @@ def _rebuild() -> None:
     Config.model_rebuild(force=True)
 
 
+def _rebuild_notifiers() -> None:
+    """``notifiers``: one optional field per registered notifier sink, of its model."""
+    Notifiers.model_fields.clear()
+    for sink in sink_registry.notifiers():
+        Notifiers.model_fields[sink.name] = FieldInfo(annotation=sink.model | None, default=None)
+    Notifiers.model_rebuild(force=True)
+    Config.model_rebuild(force=True)
+
+
+# A sink's settings name environment variables and durations by the config's own rules.
+sink_fields.use(env_name=base._env_name, duration=base._duration)
 registry.on_change(_rebuild)
+sink_registry.on_change(_rebuild_notifiers)

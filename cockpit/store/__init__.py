@@ -26,13 +26,14 @@ from cockpit.store.tables import (
     SliMeasurement,
     SloEvaluation,
 )
-from cockpit.store.types import UTCDateTime, utcnow
+from cockpit.store.types import Connection, UTCDateTime, utcnow
 
 __all__ = [
     "DatabaseError",
     "ActionRecord",
     "Alert",
     "Audit",
+    "Connection",
     "DaemonHeartbeat",
     "DeliveryAttempt",
     "Incident",

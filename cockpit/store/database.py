@@ -25,9 +25,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from cockpit.errors import NoStoreError, StoreError
+from cockpit.store import actions as _actions
 from cockpit.store import alerts as _alerts
 from cockpit.store import evaluations as _evaluations
 from cockpit.store import heartbeats as _heartbeats
+from cockpit.store import incidents as _incidents
+from cockpit.store import outbox as _outbox
 from cockpit.store import runs as _runs
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -192,6 +195,23 @@ class Store:
                 conn.execute(sa.text("SELECT 1"))
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot reach the store {_safe_url(self.url)}: {exc}") from None
+
+    # --- alerts, silences, the outbox, actions, incidents: reads -------------------------------
+
+    alerts = _reading(_alerts.listing)
+    active_silences = _reading(_alerts.active_silences)
+    silences_after = _reading(_alerts.silences_after)
+    incident_alerts = _reading(_alerts.of_incident)
+    alerts_of_incidents = _reading(_alerts.of_incidents)
+    outbox_log = _reading(_outbox.log)
+    delivery_attempts = _reading(_outbox.attempts)
+    actions = _reading(_actions.listing)
+    action_calls = _reading(_actions.calls)
+    last_action = _reading(_actions.last_of_rule)
+    incident = _reading(_incidents.get)
+    incidents = _reading(_incidents.listing)
+    incident_events = _reading(_incidents.events)
+    newest_window_end = _reading(_incidents.newest_window_end)
 
 
 def _engine_options(url: str) -> dict[str, Any]:

@@ -30,3 +30,8 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# What every repository function takes: callers outside the store name it without importing
+# SQLAlchemy (``with store.begin() as conn: ...``).
+Connection = sa.Connection

@@ -21,8 +21,10 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Button, Element
 
-from cockpit import auth, incidents, views
+from cockpit import auth, ops, views
 from cockpit.config.loader import load_config
+from cockpit.read import incidents
+from cockpit.read import postmortem as pm
 from cockpit.store import ActionRecord, Alert, Audit, Incident, Outbox, Silence, Store
 from slo.status import STATUS_RANK
 
@@ -515,7 +517,7 @@ def test_a_stale_postmortem_save_is_refused(writable: Store) -> None:
     key = f"pm_{incident.id}"
     at = sign_in(open_page("incidents", incident=str(incident.id)))
     # Someone else saves while this page is open.
-    incidents.save_postmortem(
+    ops.save_postmortem(
         writable,
         incident.id or 0,
         {"root_causes": "Grace's analysis"},
@@ -529,7 +531,7 @@ def test_a_stale_postmortem_save_is_refused(writable: Store) -> None:
     assert "Someone saved this postmortem since you opened it" in texts(at.warning)
     error = texts(at.error)
     assert "changed since you opened it" in error and "Grace" in error
-    stored = incidents.postmortem(
+    stored = pm.postmortem(
         writable,
         incidents.get(writable, incident.id or 0),
         config=load_config(os.environ["COCKPIT_CONFIG"]),
@@ -685,9 +687,7 @@ def test_a_silence_shows_on_the_firing_alert_at_once_and_ends_from_the_page(
 
 
 def test_an_acked_alert_is_not_offered_for_ack_again(writable: Store) -> None:
-    from cockpit import alerts
-
     alert = firing_alert(writable)
-    alerts.ack(writable, alert.id or 0, "Grace")
+    ops.ack(writable, alert.id or 0, "Grace")
     at = sign_in(open_page("alerts"))
     assert alert.id not in at.selectbox(key="ack_alert").options

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pandas as pd
 import pytest
 import sqlalchemy as sa
 
 from cockpit import views
 from cockpit.config.loader import parse_config
 from cockpit.config.models import Config
-from cockpit.errors import CockpitError
 from cockpit.read import common
-from cockpit.store import ActionRecord, Alert, DeliveryAttempt, Incident, Outbox, RunRecord, Store
+from cockpit.store import Alert, RunRecord, Store
 
 END = datetime(2026, 10, 20, 12, 0, tzinfo=UTC)
 STEP = timedelta(minutes=5)
@@ -353,51 +351,6 @@ def test_time_range_ends_at_the_newest_data(filled: tuple[Config, Store]) -> Non
     assert views.time_range(store, "svc-2", "last 24 hours") is None
 
 
-def test_alerts_table_joins_evidence_and_links(filled: tuple[Config, Store]) -> None:
-    _config, store = filled
-    table = views.alerts_table(store)
-    assert table.iloc[0]["evidence"] == "x: 50% out of range"
-    assert table.iloc[0]["link"] == "/service?service=svc-0"
-    assert views.alert_choices(table)[int(table.iloc[0]["id"])].startswith("#1 svc-0 / valid (page")
-
-
-@pytest.mark.parametrize(
-    ("status", "attempts", "state"),
-    [
-        ("pending", 0, "queued"),
-        ("pending", 2, "retrying"),
-        ("delivered", 1, "delivered"),
-        ("failed", 5, "failed"),
-    ],
-    ids=["never tried is queued", "tried and pending is retrying", "delivered", "failed"],
-)
-def test_delivery_state(status: str, attempts: int, state: str) -> None:
-    assert views.delivery_state(status, attempts) == state
-
-
-def test_action_items_round_trip_through_the_editor_table() -> None:
-    items = [
-        {"description": "Validate units upstream", "owner": "risk-ml", "kind": "prevent", "priority": "P1", "due": "2026-11-01", "status": "todo"},
-        {"description": "Page on schema change", "owner": None, "kind": "detect", "priority": "P2", "due": None, "status": "todo"},
-    ]  # fmt: skip
-    frame = views.action_items_frame(items)
-    assert frame.loc[0, "due"] == date(2026, 11, 1)
-    blank = pd.DataFrame([{f: None for f in frame.columns}])
-    assert views.action_items_from_frame(pd.concat([frame, blank], ignore_index=True)) == items
-
-
-def test_incident_helpers() -> None:
-    assert common.as_id("12") == 12 and common.as_id(None) is None and common.as_id("x") is None
-    times = views.incident_times(
-        {"opened_at": END, "mitigated_at": None, "resolved_at": END + STEP}
-    )
-    assert times == "opened 2026-10-20 12:00 UTC · resolved 2026-10-20 12:05 UTC"
-    assert (
-        views.postmortem_keys(3)[0] == "pm_3_summary"
-        and views.postmortem_keys(3)[-1] == "pm_3_items"
-    )
-
-
 def test_unknown_service_names_it_and_the_services() -> None:
     config = make_config(2)
     assert common.unknown_service(config, None) is None  # no link: the picker chooses
@@ -405,72 +358,3 @@ def test_unknown_service_names_it_and_the_services() -> None:
     message = common.unknown_service(config, "svc-9")
     assert message is not None
     assert "'svc-9'" in message and "svc-0, svc-1" in message
-
-
-def test_incident_picker_opens_the_asked_incident_or_says_why_not(store: Store) -> None:
-    with store.engine.begin() as conn:
-        ids = [
-            conn.execute(
-                sa.insert(Incident.__table__).values(
-                    service="svc-0",
-                    title=f"svc-0: incident {n}",
-                    severity="page",
-                    status="resolved",
-                    opened_at=END + n * STEP,
-                )
-            ).inserted_primary_key[0]
-            for n in range(3)
-        ]
-    table = views.incidents_table(store, limit=2)  # the two newest
-    choices, chosen = views.incident_picker(store, table, None)
-    assert list(choices) == [ids[2], ids[1]] and chosen == ids[2]  # no link: the newest
-    choices, chosen = views.incident_picker(store, table, str(ids[1]))
-    assert chosen == ids[1]
-    choices, chosen = views.incident_picker(store, table, str(ids[0]))  # older than the table
-    assert chosen == ids[0] and choices[ids[0]].startswith(f"#{ids[0]} svc-0: incident 0 (")
-    with pytest.raises(CockpitError, match=r"No incident #999 "):
-        views.incident_picker(store, table, "999")
-    with pytest.raises(CockpitError, match=r"'3x' is not an incident id"):
-        views.incident_picker(store, table, "3x")
-    assert views.incident_picker(store, table.iloc[0:0], None) == ({}, None)
-
-
-def test_notification_log_and_actions_show_every_attempt(store: Store) -> None:
-    with store.engine.begin() as conn:
-        outbox_id = conn.execute(
-            sa.insert(Outbox.__table__).values(
-                idempotency_key="k1",
-                kind="webhook",
-                target="ci-retrain",
-                payload="{}",
-                status="pending",
-                attempts=2,
-                last_error="HTTP 503",
-            )
-        ).inserted_primary_key[0]
-        conn.execute(
-            sa.insert(DeliveryAttempt.__table__),
-            [
-                {"outbox_id": outbox_id, "attempt": n, "at": END + STEP * n, "ok": False,
-                 "status_code": 503, "latency_ms": 12.0, "error": "HTTP 503"}
-                for n in (1, 2)
-            ],
-        )  # fmt: skip
-        conn.execute(
-            sa.insert(ActionRecord.__table__).values(
-                service="svc-0", slo="valid", severity="page", do="retrain", webhook="ci-retrain",
-                rule=0, status="queued", idempotency_key="a1", created_at=END, outbox_id=outbox_id,
-            )
-        )  # fmt: skip
-    log = views.notification_log(store)
-    assert log[["target", "state", "attempts", "last_error"]].values.tolist() == [
-        ["ci-retrain", "retrying", 2, "HTTP 503"]
-    ]
-    attempts = views.delivery_attempts(store)
-    assert attempts["attempt"].tolist() == [2, 1]
-    assert attempts["status_code"].tolist() == [503, 503]
-    actions = views.actions_table(store)
-    assert actions[["action", "status", "attempts", "delivery", "outbox_id"]].values.tolist() == [
-        ["retrain", "queued", 2, "retrying", outbox_id]
-    ]
-    assert views.pending_of(actions).empty

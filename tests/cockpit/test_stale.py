@@ -14,7 +14,7 @@ import pytest
 
 from cockpit.config.loader import load_config
 from cockpit.cycle import replay
-from cockpit.queries import list_alerts
+from cockpit.read.alerts import list_alerts
 from cockpit.store import Store
 
 from .test_runner import cli

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from cockpit.config.loader import load_config
 from cockpit.cycle import replay, run_cycle
-from cockpit.outbox import Deliverer
+from cockpit.engine.deliver import Deliverer
 from cockpit.store import ActionRecord, DeliveryAttempt, Outbox, Store
 
 from .peers import Peers, Scripted

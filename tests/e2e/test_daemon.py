@@ -217,8 +217,8 @@ def test_the_cockpit_knows_whether_a_daemon_runs_and_a_manual_action_goes_out_at
     daemon, not at its monitors' next (hourly) tick; the cockpit says whether a daemon runs,
     and says so at once when it stops."""
     from cockpit import views
-    from cockpit.alerts import trigger_manual_action
     from cockpit.config.loader import load_config
+    from cockpit.ops import trigger_manual_action
 
     from .peers import Peers
 

@@ -182,7 +182,7 @@ def test_acking_twice_is_refused_and_leaves_one_timeline_line(
 def test_a_silence_and_a_manual_retrain_reach_the_open_incidents_postmortem(
     config: tuple[Path, dict[str, str]],
 ) -> None:
-    from cockpit.alerts import trigger_manual_action
+    from cockpit.ops import trigger_manual_action
     from cockpit.store import Store
 
     path, env = config

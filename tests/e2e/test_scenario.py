@@ -13,8 +13,10 @@ import pytest
 from cockpit.config.loader import load_config
 from cockpit.config.models import Config
 from cockpit.cycle import replay
-from cockpit.incidents import export_markdown, get, impact, list_incidents, postmortem, timeline
-from cockpit.queries import list_actions, list_alerts
+from cockpit.read.actions import list_actions
+from cockpit.read.alerts import list_alerts
+from cockpit.read.incidents import export_markdown, get, list_incidents, timeline
+from cockpit.read.postmortem import impact, postmortem
 from cockpit.store import Store
 
 

@@ -20,7 +20,7 @@ from cockpit.cycle import run_cycle
 from cockpit.errors import ConfigError
 from cockpit.kinds import registry
 from cockpit.kinds.base import Headline, Kind, RunContext, Window
-from cockpit.queries import list_alerts
+from cockpit.read.alerts import list_alerts
 from cockpit.store import Store
 from monitors.base import MonitorResult
 

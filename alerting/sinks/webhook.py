@@ -1,9 +1,15 @@
-"""Action webhooks: Standard Webhooks, GitHub ``repository_dispatch``, GitLab pipeline triggers.
+"""The webhook sink: the calls actions make (retrain, rollback), in three styles.
 
-Standard Webhooks (standardwebhooks.com): headers ``webhook-id``, ``webhook-timestamp`` and
-``webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">``; the secret is
-``whsec_<base64>`` and the HMAC key is its decoded bytes. The id is the idempotency key, the
-same on every attempt; the timestamp is the attempt's.
+Each ``webhooks.<name>`` entry is one endpoint. Styles:
+
+- ``standard``, Standard Webhooks (standardwebhooks.com): headers ``webhook-id``,
+  ``webhook-timestamp`` and ``webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">``;
+  the secret is ``whsec_<base64>`` and the HMAC key is its decoded bytes. The id is the
+  idempotency key, the same on every attempt; the timestamp is the attempt's.
+- ``github_dispatch``: GitHub's ``repository_dispatch`` (``event_type`` and ``client_payload``).
+- ``gitlab_trigger``: a GitLab pipeline trigger, the payload in ``COCKPIT_*`` variables.
+
+Secrets (``secret_env``, ``token_env``) are read from the environment at send time.
 """
 
 from __future__ import annotations
@@ -15,15 +21,61 @@ import hmac
 import json
 import time
 from dataclasses import dataclass
-from typing import Any
+from datetime import timedelta
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 import httpx
+from pydantic import Field, model_validator
 
-from alerting.delivery import RETRYABLE_4XX, DeliveryResult, excerpt, parse_retry_after, redact
+from alerting.delivery import (
+    RETRYABLE_4XX,
+    DeliveryResult,
+    excerpt,
+    parse_retry_after,
+    redact,
+    refused,
+)
+from alerting.hosts import url_is_allowed
+from alerting.sinks import registry
+from alerting.sinks.base import Context, Outgoing, Sink
+from alerting.sinks.fields import Duration, EnvName, Settings
 
 USER_AGENT = "ml-sre-cockpit"
 GITHUB_MAX_KEYS = 10  # repository_dispatch caps client_payload at 10 top-level keys
+
+
+class WebhookSettings(Settings):
+    url: str
+    secret_env: EnvName | None = Field(
+        default=None, description="standard: the whsec_ signing secret"
+    )
+    token_env: EnvName | None = Field(
+        default=None, description="github/gitlab: the API or trigger token"
+    )
+    style: Literal["standard", "github_dispatch", "gitlab_trigger"] = "standard"
+    repo: str | None = Field(
+        default=None, description="github_dispatch: owner/name (url is the API base)"
+    )
+    event_type: str | None = Field(default=None, description="github_dispatch: event_type")
+    ref: str | None = Field(default=None, description="gitlab_trigger: branch or tag")
+    timeout: Duration = timedelta(seconds=10)
+
+    @model_validator(mode="after")
+    def _style_needs(self) -> WebhookSettings:
+        if self.style in ("github_dispatch", "gitlab_trigger") and self.token_env is None:
+            raise ValueError(
+                f"style {self.style!r} needs `token_env`, the variable holding the token"
+            )
+        if (
+            self.style == "github_dispatch"
+            and self.repo is None
+            and not self.url.rstrip("/").endswith("/dispatches")
+        ):
+            raise ValueError(
+                "github_dispatch needs `repo: owner/name` (or a url ending in /dispatches)"
+            )
+        return self
 
 
 def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
@@ -131,7 +183,7 @@ def build_request(
     )
 
 
-def send(request: PreparedRequest, *, timeout_s: float = 10.0) -> DeliveryResult:
+def post(request: PreparedRequest, *, timeout_s: float = 10.0) -> DeliveryResult:
     """One attempt; never raises. Success is a 2xx answer."""
     started = time.perf_counter()
     try:
@@ -163,3 +215,41 @@ def send(request: PreparedRequest, *, timeout_s: float = 10.0) -> DeliveryResult
 
 def _ms(started: float) -> float:
     return (time.perf_counter() - started) * 1000
+
+
+class Webhook(Sink):
+    name = "webhook"
+    section = "webhooks"
+    model = WebhookSettings
+    url_keys = ("url",)
+
+    def timeout(self, settings: WebhookSettings) -> timedelta:
+        return settings.timeout
+
+    def send(self, settings: WebhookSettings, out: Outgoing, ctx: Context) -> DeliveryResult:
+        if not url_is_allowed(settings.url, ctx.allowed_hosts):
+            return refused(f"webhook {out.target!r}: host not in allowed_hosts")
+        secret = ctx.environ.get(settings.secret_env) if settings.secret_env else None
+        token = ctx.environ.get(settings.token_env) if settings.token_env else None
+        for name, value in ((settings.secret_env, secret), (settings.token_env, token)):
+            if name and not value:
+                return refused(f"webhook {out.target!r}: environment variable {name} is not set")
+        try:
+            request = build_request(
+                settings.style,
+                settings.url,
+                out.body,
+                out.key,
+                now_s=int(ctx.now.timestamp()),
+                secret=secret,
+                token=token,
+                event_type=settings.event_type,
+                ref=settings.ref,
+                repo=settings.repo,
+            )
+        except ValueError as exc:
+            return refused(f"webhook {out.target!r}: {exc}")
+        return post(request, timeout_s=settings.timeout.total_seconds())
+
+
+SINK = registry.register(Webhook())

@@ -1,42 +1,73 @@
-"""Slack messages for on-call: Block Kit with a plain-text fallback, sent through slack-sdk.
+"""The Slack notifier: Block Kit messages with a plain-text fallback, sent through slack-sdk.
 
-One message per service per cycle lists every alert that fired; a resolution goes to the
-alert's thread when a bot token is used (the first message's ``ts`` is kept). slack-sdk's own
-retry handlers are switched off: the cockpit's outbox owns retries, so nothing is sent twice
-behind its back.
+``notifiers.slack`` names an incoming webhook's URL (``webhook_url_env``) or a bot token
+(``token_env``, with ``channel`` and per-severity ``channels``) by environment variable; without
+that variable set, alerts stay in the store. One message per service and route (the severity's
+channel, else the default one) lists every alert that fired in a cycle; a resolution goes to
+the alert's thread when a bot token is used (the first message's ``ts`` is kept on the alerts).
+slack-sdk's own retry handlers are switched off: the outbox owns retries, so nothing is sent
+twice behind its back.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import Any, Literal
 
-from alerting.delivery import RETRYABLE_4XX, DeliveryResult, excerpt, parse_retry_after, redact
+from pydantic import Field, model_validator
+
+from alerting.delivery import (
+    RETRYABLE_4XX,
+    DeliveryResult,
+    excerpt,
+    parse_retry_after,
+    redact,
+    refused,
+    short_key,
+)
+from alerting.hosts import url_is_allowed
+from alerting.sinks import registry
+from alerting.sinks.base import (
+    AlertView,
+    Context,
+    Escalated,
+    Fired,
+    Message,
+    Notice,
+    Outgoing,
+    Resolved,
+    Sink,
+    Thread,
+)
+from alerting.sinks.fields import EnvName, Settings
 
 SEVERITY_MARK = {"page": ":rotating_light:", "ticket": ":warning:"}
+TIMEOUT = timedelta(seconds=10)
 
 
-@dataclass(frozen=True)
-class AlertView:
-    service: str
-    slo: str
-    severity: str
-    state: str  # firing | resolved
-    fingerprint: str
-    objective: float | None
-    burn_rate: float | None
-    long_window: str | None
-    short_window: str | None
-    factor: float | None
-    budget_remaining: float | None
-    evidence: tuple[str, ...] = ()
-    link: str | None = None
-    started_at: datetime | None = None
-    resolved_at: datetime | None = None
-    owner: str | None = None
+class SlackSettings(Settings):
+    webhook_url_env: EnvName | None = None
+    token_env: EnvName | None = None
+    channel: str | None = None
+    channels: dict[Literal["page", "ticket"], str] = Field(
+        default_factory=dict, description="per-severity channels (bot token only)"
+    )
+    base_url: str | None = Field(default=None, description="Slack API base URL (tests, proxies)")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> SlackSettings:
+        if (self.webhook_url_env is None) == (self.token_env is None):
+            raise ValueError(
+                "give exactly one of `webhook_url_env` or `token_env` (with `channel`)"
+            )
+        if self.token_env is not None and self.channel is None and not self.channels:
+            raise ValueError('a bot token needs `channel`, like "#ml-oncall"')
+        return self
+
+
+# --- messages -----------------------------------------------------------------------------------
 
 
 def _burn_line(alert: AlertView) -> str:
@@ -123,6 +154,14 @@ def escalation_message(
     }
 
 
+def route(settings: SlackSettings, severity: str) -> str:
+    """The severity's own channel when it has one, else ``default``."""
+    return severity if settings.channels.get(severity) else "default"  # type: ignore[call-overload]
+
+
+# --- sending ------------------------------------------------------------------------------------
+
+
 def send_slack(
     payload: dict[str, Any],
     *,
@@ -158,9 +197,9 @@ def send_slack(
         }
         if base_url:
             kwargs["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
-        client = WebClient(**kwargs)
+        web = WebClient(**kwargs)
         try:
-            reply = client.chat_postMessage(
+            reply = web.chat_postMessage(
                 channel=channel,
                 text=payload["text"],
                 blocks=payload.get("blocks"),
@@ -211,3 +250,92 @@ def _result(
         error=None if ok else (error or f"HTTP {status}"),
         meta=meta or {},
     )
+
+
+# --- the sink -----------------------------------------------------------------------------------
+
+
+class Slack(Sink):
+    name = "slack"
+    section = "notifiers"
+    model = SlackSettings
+    url_keys = ("base_url",)
+
+    def enabled(self, settings: SlackSettings, environ: Mapping[str, str]) -> bool:
+        name = settings.webhook_url_env or settings.token_env
+        return bool(name and environ.get(name))
+
+    def messages(self, settings: SlackSettings, notice: Notice) -> list[Message]:
+        if isinstance(notice, Fired):
+            by_route: dict[str, list[AlertView]] = {}
+            for alert in notice.alerts:
+                by_route.setdefault(route(settings, alert.severity), []).append(alert)
+            return [
+                Message(
+                    target,
+                    short_key(self.name, f"fire-{notice.service}-{target}-{notice.stamp}"),
+                    firing_message(notice.service, group),
+                    group[0].severity,
+                    alerts=tuple(a.id for a in group if a.id is not None),
+                )
+                for target, group in by_route.items()
+            ]
+        if isinstance(notice, Resolved):
+            alert = notice.alert
+            return [
+                Message(
+                    route(settings, alert.severity),
+                    short_key(self.name, f"resolve-{alert.id}-{notice.stamp}"),
+                    resolved_message(alert),
+                    alert.severity,
+                    alerts=(alert.id,) if alert.id is not None else (),
+                    thread=alert.id,
+                )
+            ]
+        if isinstance(notice, Escalated):
+            body = escalation_message(
+                notice.service, notice.slo, notice.action, notice.waited, notice.link
+            )
+            key = short_key(self.name, f"escalate-{notice.action_id}")
+            return [Message(route(settings, "page"), key, body, "page", action=notice.action_id)]
+        return []
+
+    def timeout(self, settings: SlackSettings) -> timedelta:
+        return TIMEOUT
+
+    def send(self, settings: SlackSettings, out: Outgoing, ctx: Context) -> DeliveryResult:
+        timeout_s = TIMEOUT.total_seconds()
+        if settings.webhook_url_env:
+            url = ctx.environ.get(settings.webhook_url_env)
+            if not url:
+                return refused(f"environment variable {settings.webhook_url_env} is not set")
+            if not url_is_allowed(url, ctx.allowed_hosts):
+                return refused(
+                    f"the Slack webhook host is not in allowed_hosts ({settings.webhook_url_env})"
+                )
+            return send_slack(out.body, webhook_url=url, timeout_s=timeout_s)
+        token = ctx.environ.get(settings.token_env or "")
+        if not token:
+            return refused(f"environment variable {settings.token_env} is not set")
+        channel = (
+            settings.channels.get(out.target, settings.channel)  # type: ignore[call-overload]
+            if out.target != "default"
+            else settings.channel
+        )
+        if channel is None:
+            channel = next(iter(settings.channels.values()))
+        return send_slack(
+            out.body,
+            token=token,
+            channel=channel,
+            thread_ts=out.thread,
+            base_url=settings.base_url,
+            timeout_s=timeout_s,
+        )
+
+    def thread_of(self, result: DeliveryResult) -> Thread | None:
+        ts = (result.meta or {}).get("ts")
+        return Thread(ts, (result.meta or {}).get("channel")) if ts else None
+
+
+SINK = registry.register(Slack())

@@ -1,6 +1,6 @@
 """The ML SRE cockpit: routes to its pages. ``cockpit ui CONFIG`` runs it.
 
-Pages live in ``app_pages/``; they read through ``cockpit.views`` and ``cockpit.read`` and
+Pages live in ``app_pages/``; they read through ``cockpit.read`` and
 write through ``cockpit.ops``.
 """
 

@@ -4,7 +4,7 @@ Builds a SQLite store (bulk inserts through SQLAlchemy Core): per service a data
 monitor every 5 minutes (an occurrence SLO) and a drift monitor every hour (a timeslice SLO on
 ``drift_share``), their runs and the drift measurements, one ``slo_evaluation`` row per SLO
 every 5 minutes (864,000 rows for the defaults), and a few firing alerts. Then times
-``cockpit.views.overview`` (median of ``--repeat`` calls) against the obvious first version
+``cockpit.read.overview.overview`` (median of ``--repeat`` calls) against the obvious first version
 (every evaluation and run read into pandas, the newest kept per key), and, with ``--page``,
 the whole overview page through Streamlit's AppTest with cold caches.
 
@@ -35,8 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import Row, measure, print_table, write_json  # noqa: E402
 from cockpit.config.loader import parse_config
 from cockpit.config.models import Config
+from cockpit.read.overview import overview  # noqa: E402
 from cockpit.store import Alert, MonitorRun, SliMeasurement, SloEvaluation, Store  # noqa: E402
-from cockpit.views import overview  # noqa: E402
 
 END = datetime(2026, 10, 31, tzinfo=UTC)
 STEP = timedelta(minutes=5)

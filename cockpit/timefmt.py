@@ -1,4 +1,7 @@
-"""Times as the cockpit writes them: one owner for the formats.
+"""Times as the cockpit reads and writes them: one owner for the clock and the formats.
+
+- :func:`utcnow`: the wall clock, timezone-aware UTC (the pure packages never call it: they
+  are given their time);
 
 - :func:`iso`: ISO 8601 in UTC with a ``Z`` (``2026-10-10T14:00:00Z``), what JSON, logs and
   payloads carry;
@@ -8,6 +11,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
 
 
 def iso(value: datetime) -> str:

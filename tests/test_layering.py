@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -181,3 +182,103 @@ def test_no_import_cycles_among_first_party_modules() -> None:
 
 def test_the_cycle_finder_finds_a_cycle() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+# --- who may import what, above the pure packages --------------------------------------------
+
+
+def cockpit_names(path: Path) -> set[str]:
+    """What ``path`` takes from the cockpit, at the top or inside a function: ``cockpit.x`` for
+    ``import cockpit.x``, ``cockpit.x.name`` for ``from cockpit.x import name``."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found |= {f"{node.module}.{a.name}" for a in node.names}
+    return {name for name in found if name.split(".")[0] == "cockpit"}
+
+
+# What the Streamlit app may take from the cockpit: the read models by page, the operator's
+# writes, who the operator is, the errors it shows plainly, the config it opens, and the Store
+# class to open (nothing else of the store: no tables, no SQL).
+APP_MAY_USE = (
+    "cockpit.read",
+    "cockpit.ops",
+    "cockpit.auth",
+    "cockpit.errors",
+    "cockpit.config.loader",
+    "cockpit.config.models",
+    "cockpit.timefmt",
+)
+APP_MAY_NAME = {"cockpit.store.Store"}
+NOT_YET: dict[str, set[str]] = {}  # exceptions while a page moves to the read models
+
+
+def app_allows(name: str) -> bool:
+    return name in APP_MAY_NAME or any(
+        name == allowed or name.startswith(allowed + ".") for allowed in APP_MAY_USE
+    )
+
+
+def not_yet(path: str, name: str) -> bool:
+    return any(name == n or name.startswith(n + ".") for n in NOT_YET.get(path, ()))
+
+
+APP_FILES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "app").rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", APP_FILES)
+def test_the_app_reads_only_the_read_models_and_writes_only_through_ops(path: str) -> None:
+    bad = sorted(
+        name
+        for name in cockpit_names(ROOT / path)
+        if not app_allows(name) and not not_yet(path, name)
+    )
+    assert bad == []
+
+
+def test_what_is_not_yet_allowed_is_still_there() -> None:
+    """An exception of NOT_YET its page no longer takes must leave the list too."""
+    gone = sorted(
+        f"{path}: {name}"
+        for path, names in NOT_YET.items()
+        for name in names
+        if not any(m == name or m.startswith(name + ".") for m in cockpit_names(ROOT / path))
+    )
+    assert gone == [], "delete these from NOT_YET: the page no longer takes them"
+
+
+SQL = re.compile(r"(?<!cockpit)\.engine\b|__table__")  # a store's engine, not cockpit.engine
+
+
+@pytest.mark.parametrize("folder", ["app", "cockpit/read"])
+def test_no_sql_outside_the_store(folder: str) -> None:
+    """The pages and their read models ask the store; SQLAlchemy, the engine and the tables
+    stay inside cockpit/store."""
+    bad = sorted(
+        str(path.relative_to(ROOT))
+        for path in (ROOT / folder).rglob("*.py")
+        if imports(path) & {"sqlalchemy", "sqlmodel"} or SQL.search(path.read_text())
+    )
+    assert bad == []
+
+
+# A kind is read by the config, the runner and the pages: it imports none of them, nor the
+# store (it reads through the RunContext and the PanelReader it is handed).
+KINDS_MAY_USE = ("cockpit.kinds", "cockpit.config.base", "cockpit.config.models", "cockpit.errors")
+
+
+def test_a_kind_imports_only_the_config_base_the_errors_and_the_pure_packages() -> None:
+    bad = sorted(
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in (ROOT / "cockpit" / "kinds").rglob("*.py")
+        for name in cockpit_names(path)
+        if not any(name == m or name.startswith(m + ".") for m in KINDS_MAY_USE)
+    )
+    bad += sorted(
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in (ROOT / "cockpit" / "kinds").rglob("*.py")
+        for name in imports(path) & {"app", "streamlit", "sqlalchemy", "sqlmodel", "alerting"}
+    )
+    assert bad == []

@@ -10,7 +10,7 @@ from cockpit.errors import CockpitError
 from cockpit.read import actions as action_reads
 from cockpit.read import alerts as alert_reads
 from cockpit.read import common
-from cockpit.store import utcnow
+from cockpit.timefmt import utcnow
 
 DEFAULT_SILENCE = "4h"
 ANY = "any"

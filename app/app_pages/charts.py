@@ -1,5 +1,6 @@
-"""How things look: Altair charts of the read models from ``cockpit.views``, taken as they
-are, status colours and icons, and the tables' column settings."""
+"""How things look: Altair charts of the read models from ``cockpit.read``, taken as they are,
+status colours and icons, the tables' column settings, and one renderer per block of a monitor's
+panel (:mod:`cockpit.read.panels`), so a kind's section is drawn without the page knowing it."""
 
 from __future__ import annotations
 
@@ -8,9 +9,21 @@ from typing import Any
 import altair as alt
 import pandas as pd
 import streamlit as st
+import streamlit.components.v1 as components
 from pandas.io.formats.style import Styler
 
-from cockpit import views
+from cockpit.read.overview import OVERVIEW_WINDOWS
+from cockpit.read.panels import (
+    Block,
+    Caption,
+    Heatmap,
+    Lines,
+    Metric,
+    Panel,
+    Report,
+    Row,
+    Table,
+)
 
 STATUS_COLORS = {
     "firing": "#b71c1c",
@@ -97,7 +110,7 @@ SLO_COLUMNS: dict[str, Any] = {
     ),
     **{
         f"burn_{w}": st.column_config.NumberColumn(f"burn {w}", format="%.2f")
-        for w in views.OVERVIEW_WINDOWS
+        for w in OVERVIEW_WINDOWS
     },
     "active_alerts": st.column_config.NumberColumn("alerts"),
     "last_run_at": st.column_config.DatetimeColumn("last run (UTC)", format="YYYY-MM-DD HH:mm"),
@@ -166,88 +179,113 @@ def budget(series: pd.DataFrame) -> alt.LayerChart:
     return (area + zero).properties(height=220, title="Error budget burn-down")
 
 
-def heatmap(scores: pd.DataFrame) -> alt.Chart:
-    """Drift per column (rows) over time: the colour is the severity (1 at the threshold)."""
+# --- a monitor's panel ---------------------------------------------------------------------
+
+
+def panel(shown: Panel) -> None:
+    """A monitor's section: its header, then each block in order."""
+    st.header(shown.title)
+    for block in shown.blocks:
+        _block(block, shown.key)
+
+
+def _block(block: Block, key: str) -> None:
+    if isinstance(block, Caption):
+        st.caption(block.text)
+    elif isinstance(block, Metric):
+        st.metric(block.label, block.value)
+    elif isinstance(block, Heatmap):
+        st.altair_chart(heatmap(block))
+    elif isinstance(block, Lines):
+        st.altair_chart(lines(block))
+    elif isinstance(block, Table):
+        if block.title:
+            st.subheader(block.title)
+        st.dataframe(
+            block.data,
+            hide_index=block.hide_index,
+            column_config={
+                column: st.column_config.NumberColumn(format=fmt)
+                for column, fmt in block.formats.items()
+            },
+            placeholder=MISSING,
+        )
+    elif isinstance(block, Report):
+        if st.toggle(block.label, key=f"{block.name}_{key}"):
+            components.html(block.html, height=800, scrolling=True)
+    elif isinstance(block, Row):
+        for column, inner in zip(st.columns(len(block.blocks)), block.blocks, strict=True):
+            with column:
+                _block(inner, key)
+    else:
+        raise TypeError(f"no renderer for a panel block {type(block).__name__!r}")
+
+
+def heatmap(block: Heatmap) -> alt.Chart:
+    """One row per ``block.row`` over time: each cell spans its run's interval, coloured by
+    ``block.color`` (for drift, the severity: 1 at the threshold)."""
+    data = block.data
     return (
-        alt.Chart(scores)
+        alt.Chart(data)
         .mark_rect()
         .encode(
-            x=alt.X("from:T", axis=UTC_AXIS, scale=alt.Scale(type="utc")),
+            x=alt.X(f"{block.start}:T", axis=UTC_AXIS, scale=alt.Scale(type="utc")),
             x2="at:T",
-            y=alt.Y("column:N", title=None, axis=alt.Axis(labelOverlap=False)),
+            y=alt.Y(f"{block.row}:N", title=None, axis=alt.Axis(labelOverlap=False)),
             color=alt.Color(
-                "severity:Q",
-                scale=alt.Scale(scheme="orangered", domain=[0, 2], clamp=True),
-                title="score / threshold",
+                f"{block.color}:Q",
+                scale=alt.Scale(scheme="orangered", domain=list(block.domain), clamp=True),
+                title=block.color_title,
             ),
             tooltip=[
                 alt.Tooltip("at:T", format="%Y-%m-%d %H:%M"),
-                "column:N",
-                alt.Tooltip("score:Q", format=".4f"),
-                alt.Tooltip("severity:Q", format=".2f", title="x threshold"),
+                f"{block.row}:N",
+                alt.Tooltip(f"{block.value}:Q", format=".4f"),
+                alt.Tooltip(f"{block.color}:Q", format=".2f", title="x threshold"),
             ],
         )
-        .properties(height=max(160, 36 * scores["column"].nunique()), title="Drift per column")
+        .properties(height=max(160, 36 * data[block.row].nunique()), title=block.title)
     )
 
 
-def shares(frame: pd.DataFrame) -> alt.Chart:
-    """Per-column data-quality shares, one small chart per check."""
-    return (
-        alt.Chart(frame)
-        .mark_line()
-        .encode(
-            x=_time(),
-            y=alt.Y("share:Q", title="share of rows", axis=alt.Axis(format="%")),
-            color=alt.Color("column:N"),
-            tooltip=[
-                alt.Tooltip("at:T", format="%Y-%m-%d %H:%M"),
-                "column:N",
-                "check:N",
-                alt.Tooltip("share:Q", format=".2%"),
-            ],
-        )
-        .properties(height=140, width=260)
-        .facet(facet=alt.Facet("check:N", title=None), columns=2)
-        .properties(title="Share of rows failing each check, per column")
-    )
-
-
-def lines(
-    frame: pd.DataFrame,
-    y: str,
-    color: str,
-    title: str,
-    threshold: float | None = None,
-    *,
-    chart_title: str | None = None,
-    rules: list[dict[str, Any]] | None = None,
-) -> alt.Chart | alt.LayerChart:
-    """A few series over time, with a title, and SLO thresholds as dashed red rules
-    (``threshold``, or ``rules`` of :func:`cockpit.views.slo_lines`)."""
+def lines(block: Lines) -> alt.Chart | alt.LayerChart | alt.FacetChart:
+    """A few series over time, with rules (SLO thresholds) as dashed red lines; one small chart
+    per ``block.facet`` value when it is set."""
+    tooltip = [alt.Tooltip("at:T", format="%Y-%m-%d %H:%M"), f"{block.color}:N"]
+    if block.facet:
+        tooltip.append(f"{block.facet}:N")
+    tooltip.append(alt.Tooltip(f"{block.y}:Q", format=".2%" if block.percent else ".3f"))
     chart = (
-        alt.Chart(frame)
+        alt.Chart(block.data)
         .mark_line()
         .encode(
             x=_time(),
-            y=alt.Y(f"{y}:Q", title=title, scale=alt.Scale(zero=False)),
-            color=alt.Color(f"{color}:N", title=None, scale=alt.Scale(scheme="category10")),
-            tooltip=[
-                alt.Tooltip("at:T", format="%Y-%m-%d %H:%M"),
-                f"{color}:N",
-                alt.Tooltip(f"{y}:Q", format=".3f"),
-            ],
+            y=alt.Y(
+                f"{block.y}:Q",
+                title=block.y_title,
+                # a share reads from zero; a metric's line shows its own range
+                scale=alt.Scale(zero=block.percent),
+                axis=alt.Axis(format="%") if block.percent else alt.Axis(),
+            ),
+            tooltip=tooltip,
         )
-        .properties(height=220)
     )
-    marks = list(rules or [])
-    if threshold is not None:
-        marks.append({"threshold": threshold, "label": f"threshold {threshold:g}"})
-    if not marks:
-        return chart.properties(title=chart_title or title)
+    if block.facet:  # small multiples, in the theme's colours
+        return (
+            chart.encode(color=alt.Color(f"{block.color}:N"))
+            .properties(height=140, width=260)
+            .facet(facet=alt.Facet(f"{block.facet}:N", title=None), columns=2)
+            .properties(title=block.title)
+        )
+    chart = chart.encode(
+        color=alt.Color(f"{block.color}:N", title=None, scale=alt.Scale(scheme="category10"))
+    ).properties(height=220)
+    if not block.rules:
+        return chart.properties(title=block.title)
+    marks = pd.DataFrame([{"threshold": r.value, "label": r.label} for r in block.rules])
     rule = (
-        alt.Chart(pd.DataFrame(marks))
+        alt.Chart(marks)
         .mark_rule(color="#d62728", strokeDash=[6, 4])
         .encode(y="threshold:Q", tooltip=[alt.Tooltip("label:N", title="SLO")])
     )
-    return (chart + rule).properties(title=chart_title or title)
+    return (chart + rule).properties(title=block.title)

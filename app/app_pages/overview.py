@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.app_pages import charts, shared
-from cockpit import views
+from cockpit.read import overview as page
 
 st.title("Overview")
 source = shared.key()
@@ -31,7 +31,7 @@ HEADLINE = (
 def board() -> None:
     shared.daemon_banner(source)
     frame = shared.overview(source)
-    counts = views.overview_counts(frame)
+    counts = page.overview_counts(frame)
     *columns, last = st.columns(len(HEADLINE) + 1)
     for column, (status, label, hint) in zip(columns, HEADLINE, strict=True):
         column.metric(label, counts[status], help=hint or f"of {counts['slos']} SLOs")
@@ -47,7 +47,7 @@ def board() -> None:
     st.caption(shared.burn_rate_caption(source))
 
     st.subheader("Services")
-    for row in views.service_badges(frame):
+    for row in page.service_badges(frame):
         st.page_link(
             "app_pages/service.py",
             label=f"{row['service']}: {row['summary']}",

@@ -1,9 +1,8 @@
 """What every page shares: the config and store it reads, cached reads, messages after writes.
 
 The config path comes from ``COCKPIT_CONFIG`` (``cockpit ui CONFIG`` sets it); the store is the
-config's (``COCKPIT_DATABASE_URL`` overrides). Reads are ``cockpit.views`` and ``cockpit.read``
-functions cached for a few seconds; every write clears the cache so the page shows what it just
-did.
+config's (``COCKPIT_DATABASE_URL`` overrides). Reads are ``cockpit.read`` functions cached for
+a few seconds; every write clears the cache so the page shows what it just did.
 """
 
 from __future__ import annotations
@@ -16,14 +15,17 @@ from typing import Any, NoReturn
 import pandas as pd
 import streamlit as st
 
-from cockpit import views
 from cockpit.config.loader import load_config
 from cockpit.config.models import Config
 from cockpit.errors import CockpitError
 from cockpit.read import actions as action_reads
 from cockpit.read import alerts as alert_reads
 from cockpit.read import common
+from cockpit.read import daemon as daemon_read
 from cockpit.read import incidents as incident_reads
+from cockpit.read import overview as overview_read
+from cockpit.read import panels as panels_read
+from cockpit.read import service as service_read
 from cockpit.store import Store
 
 CONFIG_ENV = "COCKPIT_CONFIG"
@@ -120,17 +122,17 @@ def is_empty(source: Key) -> bool:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def overview(source: Key) -> pd.DataFrame:
     config, store = cockpit(source)
-    return views.overview(store, config)
+    return overview_read.overview(store, config)
 
 
 @st.cache_data(ttl=5, show_spinner=False)
 def daemon_status(source: Key) -> dict[str, Any]:
-    return views.daemon_status(cockpit(source)[1])
+    return daemon_read.daemon_status(cockpit(source)[1])
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def burn_rate_caption(source: Key) -> str:
-    return views.burn_rate_caption(cockpit(source)[0])
+    return overview_read.burn_rate_caption(cockpit(source)[0])
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -140,7 +142,7 @@ def open_incidents(source: Key) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def time_range(source: Key, service: str, label: str) -> tuple[datetime, datetime] | None:
-    return views.time_range(cockpit(source)[1], service, label)
+    return service_read.time_range(cockpit(source)[1], service, label)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -148,65 +150,29 @@ def sli_series(
     source: Key, service: str, slo: str, since: datetime, until: datetime
 ) -> pd.DataFrame:
     config, store = cockpit(source)
-    return views.sli_series(store, config, service, slo, since, until)
+    return service_read.sli_series(store, config, service, slo, since, until)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def budget_series(
     source: Key, service: str, slo: str, since: datetime, until: datetime
 ) -> pd.DataFrame:
-    return views.budget_series(cockpit(source)[1], service, slo, since, until)
+    return service_read.budget_series(cockpit(source)[1], service, slo, since, until)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def drift(
-    source: Key, service: str, monitor: str, since: datetime, until: datetime
-) -> dict[str, Any]:
+def panels(source: Key, service: str, since: datetime, until: datetime) -> list[panels_read.Panel]:
     config, store = cockpit(source)
-    scores = views.drift_scores(store, config, service, monitor, since, until)
-    return {
-        "scores": scores,
-        "matrix": views.drift_matrix(scores),
-        "latest": views.drift_latest(store, service, monitor),
-        "report": views.drift_report(store, config, service, monitor),
-    }
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def data_quality(
-    source: Key, service: str, monitor: str, since: datetime, until: datetime
-) -> dict[str, pd.DataFrame]:
-    config, store = cockpit(source)
-    shares = views.data_quality_shares(store, config, service, monitor, since, until)
-    return {"shares": shares, "summary": views.data_quality_summary(shares)}
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def prediction_quality(
-    source: Key, service: str, monitor: str, since: datetime, until: datetime
-) -> dict[str, Any]:
-    config, store = cockpit(source)
-    latest = views.prediction_quality(store, config, service, monitor)
-    metric = latest["metric"]
-    series = views.metric_series(store, service, monitor, [metric] if metric else [], since, until)
-    return {**latest, "series": series}
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def latency(
-    source: Key, service: str, monitor: str, since: datetime, until: datetime
-) -> dict[str, Any]:
-    config, store = cockpit(source)
-    return views.latency(store, config, service, monitor, since, until)
+    return panels_read.panels(store, config, service, since, until)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def monitor_health(source: Key, service: str) -> dict[str, pd.DataFrame]:
     config, store = cockpit(source)
     return {
-        "health": views.monitor_health(store, config, service),
-        "failures": views.run_history(store, service, failures_only=True, limit=200),
-        "recent": views.run_history(store, service, limit=200),
+        "health": service_read.monitor_health(store, config, service),
+        "failures": service_read.run_history(store, service, failures_only=True, limit=200),
+        "recent": service_read.run_history(store, service, limit=200),
     }
 
 

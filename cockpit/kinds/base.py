@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # pandas costs half a second to import: a config check needs 
     import pandas as pd
 
     from cockpit.config.models import Config, Service
+    from cockpit.kinds.panels import Block, PanelReader
 
 T = TypeVar("T")
 Problems = Iterator[tuple[tuple[Any, ...], str]]  # (path below the monitor, message)
@@ -146,8 +147,9 @@ class Kind:
     without, its SLOs need a timeslice ``good`` condition. ``headline(monitor)``: the SLI of a one-line
     summary of a monitor (and which way is worse). ``after_backfill(ctx, service, monitor, at, window)``:
     details to add to the newest ok run of a backfill (an artefact made once, not per run).
-    ``panel``: the service page's section for a monitor of this kind (see
-    :mod:`cockpit.read.panels`).
+    ``panel(reader)``: the blocks of the service page's section for a monitor of this kind, from
+    the reads of a :class:`~cockpit.kinds.panels.PanelReader` (see :mod:`cockpit.kinds.panels`);
+    without one, the page shows no section for it.
     """
 
     name: str
@@ -164,7 +166,7 @@ class Kind:
     after_backfill: Callable[[RunContext, Service, Any, datetime, Window], dict | None] | None = (
         None
     )
-    panel: Callable[..., Any] | None = None
+    panel: Callable[[PanelReader], Sequence[Block]] | None = None
 
     def headline_of(self, monitor: Any, slis: Mapping[str, float | None]) -> str:
         """``name=value`` of the monitor's headline SLI in a run's SLIs, or ""."""

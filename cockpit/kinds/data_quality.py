@@ -1,4 +1,6 @@
-"""``kind: data_quality``: each row against the service's schema (see :mod:`monitors.data_quality`)."""
+"""``kind: data_quality``: each row against the service's schema (see :mod:`monitors.data_quality`);
+on the service page, each column's worst and latest share of rows failing each check, and
+those shares over time."""
 
 from __future__ import annotations
 
@@ -7,11 +9,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
 
+import pandas as pd
 from pydantic import Field
 
 from cockpit.config.base import MonitorBase
 from cockpit.errors import SourceError
 from cockpit.kinds.base import Headline, Kind, Outcome, Problems, RunContext, Window
+from cockpit.kinds.panels import Block, Caption, Lines, PanelReader, Table, per_column
 from cockpit.kinds.registry import register
 
 log = logging.getLogger(__name__)
@@ -100,6 +104,59 @@ def evidence(details: Mapping[str, Any]) -> list[str]:
     return out
 
 
+# --- the service page ------------------------------------------------------------------------
+
+
+def data_quality_shares(reader: PanelReader) -> pd.DataFrame:
+    """Long form ``at, column, check, share`` of the per-column data-quality SLIs
+    (``missing_share[col]``, ``out_of_range_share[col]``...), each bucket's worst."""
+    columns = reader.monitor.columns or list(reader.service.schema_)
+    names = [f"{check}_share[{c}]" for check in CHECKS for c in columns]
+    series = reader.series(names, how="max")
+    data = []
+    for at, name, value in zip(series["at"], series["name"], series["value"], strict=True):
+        parsed = per_column(name)
+        if parsed:
+            data.append((at, parsed[1], parsed[0].removesuffix("_share"), value))
+    frame = pd.DataFrame(data, columns=["at", "column", "check", "share"])
+    return frame.sort_values(["column", "check"], kind="stable").reset_index(drop=True)
+
+
+def data_quality_summary(shares: pd.DataFrame) -> pd.DataFrame:
+    """One row per column: each check's worst share over the range, and the latest."""
+    if shares.empty:
+        return pd.DataFrame()
+    worst = shares.pivot_table(index="column", columns="check", values="share", aggfunc="max")
+    latest_at = shares["at"].max()
+    latest = shares[shares["at"] == latest_at].pivot_table(
+        index="column", columns="check", values="share", aggfunc="last"
+    )
+    out = worst.add_prefix("worst ").join(latest.add_prefix("latest "))
+    order = [f"{kind} {c}" for c in CHECKS for kind in ("worst", "latest")]
+    out = out[[c for c in order if c in out.columns]]
+    return out.sort_values(out.columns[0], ascending=False) if len(out.columns) else out
+
+
+def panel(reader: PanelReader) -> list[Block]:
+    """The summary by column, then the shares over time, one chart per check."""
+    shares = data_quality_shares(reader)
+    if shares.empty:
+        return [Caption("No data-quality measurements in this range.")]
+    summary = data_quality_summary(shares)
+    return [
+        Table(summary, formats=dict.fromkeys(summary.columns, "percent"), hide_index=False),
+        Lines(
+            shares,
+            y="share",
+            color="column",
+            y_title="share of rows",
+            title="Share of rows failing each check, per column",
+            facet="check",
+            percent=True,
+        ),
+    ]
+
+
 KIND = register(
     Kind(
         name="data_quality",
@@ -121,5 +178,6 @@ KIND = register(
         headline=lambda _monitor: Headline("valid_rows_share"),
         requires=requires,
         evidence=evidence,
+        panel=panel,
     )
 )

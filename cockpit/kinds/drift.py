@@ -1,18 +1,30 @@
 """``kind: drift``: each column of a window against its reference (see :mod:`monitors.drift`),
-with Evidently's HTML report of the newest window when asked for."""
+with Evidently's HTML report of the newest window when asked for; on the service page, a
+heatmap of every column's drift over time, the newest scores and the report."""
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Literal
 
+import pandas as pd
 from pydantic import Field
 
 from cockpit.config.base import MonitorBase, Strict
 from cockpit.kinds.base import Headline, Kind, Outcome, Problems, RunContext, Window
+from cockpit.kinds.panels import (
+    Block,
+    Caption,
+    Heatmap,
+    PanelReader,
+    Report,
+    Table,
+    per_column,
+)
 from cockpit.kinds.registry import register
 from monitors.base import MonitorResult
 
@@ -143,6 +155,126 @@ def evidence(details: Mapping[str, Any]) -> list[str]:
     return out
 
 
+# --- the service page ------------------------------------------------------------------------
+
+LATEST_COLUMNS = ["column", "method", "score", "threshold", "drifted", "problem"]
+HEATMAP_CAPTION = (
+    "Colour: each column's drift score over its threshold (for p-value tests, the threshold "
+    "over the p-value); above 1 the column drifted. The table has the newest raw scores."
+)
+NO_REPORT = (
+    "No Evidently report stored for recent runs (set `report: true` on the drift monitor to "
+    "keep one)."
+)
+
+
+def drift_scores(reader: PanelReader) -> pd.DataFrame:
+    """Long form ``from, at, column, score, severity`` of the measurements
+    ``drift_score[<column>]`` (``from``: one run interval before ``at``, where its cell begins).
+
+    ``severity`` puts every method on one scale, 1 at the drift threshold and above 1 when
+    drifted: score / threshold for distances, threshold / score for p-value tests (method and
+    threshold of each column from its newest run). None when they are unknown."""
+    rows = reader.series(None, how=None)
+    data = []
+    for at, name, value in zip(rows["at"], rows["name"], rows["value"], strict=True):
+        parsed = per_column(name)
+        if parsed and parsed[0] == "drift_score":
+            data.append((at, parsed[1], value))
+    frame = pd.DataFrame(data, columns=["at", "column", "score"])
+    frame.insert(0, "from", frame["at"] - reader.step())  # a cell spans the run's interval
+    latest = drift_latest(reader).set_index("column")
+    frame["severity"] = [
+        _severity(
+            score, *(latest.loc[c, ["method", "threshold"]] if c in latest.index else (None, None))
+        )
+        for c, score in zip(frame["column"], frame["score"], strict=True)
+    ]
+    return frame
+
+
+def _severity(score: float | None, method: str | None, threshold: float | None) -> float | None:
+    """How far past its threshold a score is (1 = at the threshold), capped at 10."""
+    from monitors.drift import is_p_value
+
+    if score is None or method is None or not threshold:
+        return None
+    if is_p_value(method):
+        value = threshold / score if score > 0 else math.inf
+    else:
+        value = score / threshold
+    return min(value, 10.0)
+
+
+def drift_matrix(scores: pd.DataFrame) -> pd.DataFrame:
+    """The heatmap's matrix: one row per run, one column per feature."""
+    if scores.empty:
+        return pd.DataFrame()
+    return scores.pivot_table(index="at", columns="column", values="score", aggfunc="last")
+
+
+def drift_latest(reader: PanelReader) -> pd.DataFrame:
+    """Per column of the newest ok drift run: method, score, threshold, drifted, problem."""
+    run = reader.latest_ok()
+    if run is None:
+        return pd.DataFrame(columns=LATEST_COLUMNS)
+    rows = [
+        (
+            name,
+            entry.get("method"),
+            entry.get("score"),
+            entry.get("threshold"),
+            bool(entry.get("drifted")),
+            entry.get("problem"),
+        )
+        for name, entry in (run.details.get("columns") or {}).items()
+    ]
+    frame = pd.DataFrame(rows, columns=LATEST_COLUMNS)
+    return frame.sort_values(["drifted", "column"], ascending=[False, True]).reset_index(drop=True)
+
+
+def drift_report(reader: PanelReader, *, look_back: int = 50) -> dict[str, Any] | None:
+    """The newest stored Evidently report: ``{"at", "path", "html"}``, or None when no recent
+    run kept one (reports are optional) or its file is gone."""
+    for run in reader.recent(look_back):
+        path = run.details.get("report_path")
+        found = reader.artifact(path) if path else None
+        if found is not None:
+            return {"at": run.at, "path": found.path, "html": found.text}
+    return None
+
+
+def panel(reader: PanelReader) -> list[Block]:
+    """The heatmap of the range's scores, the newest scores, and the newest report on demand."""
+    scores = drift_scores(reader)
+    blocks: list[Block] = (
+        [Caption("No drift scores in this range.")]
+        if scores.empty
+        else [
+            Heatmap(
+                scores,
+                title="Drift per column",
+                row="column",
+                color="severity",
+                value="score",
+                color_title="score / threshold",
+            ),
+            Caption(HEATMAP_CAPTION),
+        ]
+    )
+    blocks.append(Table(drift_latest(reader), formats={"score": "%.4f"}))
+    report = drift_report(reader)
+    if report is None:
+        blocks.append(Caption(NO_REPORT))
+    else:
+        label = (
+            f"Show the Evidently report of {report['at']:%Y-%m-%d %H:%M} UTC "
+            f"({len(report['html']) / 1e6:.1f} MB)"
+        )
+        blocks.append(Report(label, report["html"]))
+    return blocks
+
+
 KIND = register(
     Kind(
         name="drift",
@@ -156,5 +288,6 @@ KIND = register(
         requires=requires,
         evidence=evidence,
         after_backfill=after_backfill,
+        panel=panel,
     )
 )

@@ -1,35 +1,45 @@
 """``kind: prediction_quality``: a model's quality from its predictions and (late) labels, or
-the click-through rate from the log (see :mod:`monitors.prediction_quality`)."""
+the click-through rate from the log (see :mod:`monitors.prediction_quality`); on the service
+page, the newest value, the metric per window against its SLOs, and the newest run by model
+version and by slice."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import Any, Literal, get_args
 
+import pandas as pd
 from pydantic import Field, model_validator
 
 from cockpit.config.base import MonitorBase
 from cockpit.errors import SourceError
 from cockpit.kinds.base import Headline, Kind, Outcome, Problems, RunContext, Window
+from cockpit.kinds.panels import (
+    Block,
+    Caption,
+    Lines,
+    Metric,
+    PanelReader,
+    Row,
+    Table,
+    slo_rules,
+)
 from cockpit.kinds.registry import register
 from monitors.base import MonitorResult
 
-if TYPE_CHECKING:
-    import pandas as pd
-
-Metric = Literal[
+MetricName = Literal[
     "accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "mae", "rmse", "mape", "r2",
     "ctr",
 ]  # fmt: skip
-METRICS: tuple[str, ...] = get_args(Metric)
+METRICS: tuple[str, ...] = get_args(MetricName)
 
 LOWER_IS_BETTER = frozenset({"log_loss", "mae", "rmse", "mape"})
 
 
 class PredictionQualityMonitor(MonitorBase):
     kind: Literal["prediction_quality"]
-    metric: Metric
+    metric: MetricName
     slices: list[str] = Field(default_factory=list)
     numerator: str | None = Field(default=None, description="ctr: e.g. clicks")
     denominator: str | None = Field(default=None, description="ctr: e.g. impressions")
@@ -164,6 +174,91 @@ def evidence(details: Mapping[str, Any]) -> list[str]:
     return out
 
 
+# --- the service page ------------------------------------------------------------------------
+
+
+def prediction_quality(reader: PanelReader) -> dict[str, Any]:
+    """The newest ok run: ``{"metric", "at", "value", "by_model_version", "by_slice"}``, its
+    details broken down as tables (empty when the run has none)."""
+    metric = reader.monitor.metric
+    run = reader.latest_ok([metric])
+    if run is None:
+        return {
+            "metric": metric,
+            "at": None,
+            "value": None,
+            "by_model_version": pd.DataFrame(),
+            "by_slice": pd.DataFrame(),
+        }
+    return {
+        "metric": metric,
+        "at": run.at,
+        "value": run.slis.get(metric),
+        "by_model_version": _breakdown(run.details.get("by_model_version"), "model_version"),
+        "by_slice": _breakdown(run.details.get("by_slice"), "slice"),
+    }
+
+
+def _breakdown(value: Any, key: str) -> pd.DataFrame:
+    """``{name: {metric: value}}`` (or ``{column: {value: {metric: value}}}``, or a list of
+    records) as one row per name with its scalar fields."""
+    if not value:
+        return pd.DataFrame()
+    rows: list[dict[str, Any]] = []
+    if isinstance(value, list):
+        rows = [dict(item) for item in value if isinstance(item, Mapping)]
+    elif isinstance(value, Mapping):
+        for name, entry in value.items():
+            if (
+                isinstance(entry, Mapping)
+                and entry
+                and all(isinstance(v, Mapping) for v in entry.values())
+            ):
+                rows += [{key: f"{name}={inner}", **_scalars(v)} for inner, v in entry.items()]
+            elif isinstance(entry, Mapping):
+                rows.append({key: str(name), **_scalars(entry)})
+            else:
+                rows.append({key: str(name), "value": entry})
+    return pd.DataFrame(rows)
+
+
+def _scalars(entry: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in entry.items() if not isinstance(v, Mapping | list)}
+
+
+def panel(reader: PanelReader) -> list[Block]:
+    """The newest value, the metric per window with its SLO lines, the newest breakdowns."""
+    latest = prediction_quality(reader)
+    if latest["at"] is None:
+        return [Caption("No successful run yet (labels may not have arrived).")]
+    metric = latest["metric"]
+    value = "n/a" if latest["value"] is None else f"{latest['value']:.4f}"
+    blocks: list[Block] = [
+        Metric(f"{metric} (newest run, {latest['at']:%Y-%m-%d %H:%M} UTC)", value)
+    ]
+    series = reader.series([metric])
+    if not series.empty:
+        blocks.append(
+            Lines(
+                series,
+                y="value",
+                color="name",
+                y_title=metric,
+                title=f"{metric} per window",
+                rules=slo_rules(reader.service, reader.monitor.name, metric),
+            )
+        )
+    blocks.append(
+        Row(
+            (
+                Table(latest["by_model_version"], title="By model version"),
+                Table(latest["by_slice"], title="By slice"),
+            )
+        )
+    )
+    return blocks
+
+
 KIND = register(
     Kind(
         name="prediction_quality",
@@ -175,5 +270,6 @@ KIND = register(
         requires=requires,
         label_delay=label_delay,
         evidence=evidence,
+        panel=panel,
     )
 )

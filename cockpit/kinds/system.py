@@ -1,5 +1,6 @@
 """``kind: system``: latency, errors, throughput and freshness from the log, or good/total
-events from a PromQL query (see :mod:`monitors.system`)."""
+events from a PromQL query (see :mod:`monitors.system`); on the service page, the latency
+percentiles against the threshold, titled with the SLOs that count on it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pydantic import Field, model_validator
 from cockpit.config.base import Duration, EnvName, MonitorBase, Strict
 from cockpit.errors import MonitorError
 from cockpit.kinds.base import Headline, Kind, Outcome, RunContext, Window
+from cockpit.kinds.panels import Block, Caption, Lines, PanelReader, Rule
 from cockpit.kinds.registry import register
 
 
@@ -88,6 +90,47 @@ def evidence(details: Mapping[str, Any]) -> list[str]:
     return out
 
 
+# --- the service page ------------------------------------------------------------------------
+
+LATENCY_PERCENTILES = ("latency_p50", "latency_p95", "latency_p99")
+
+
+def latency(reader: PanelReader) -> dict[str, Any]:
+    """``{"series": at, percentile, ms; "threshold_ms", "title"}`` of the monitor's latency
+    percentiles (bucketed means); the title says which SLOs count on it."""
+    series = reader.series(LATENCY_PERCENTILES)
+    series = series.rename(columns={"name": "percentile", "value": "ms"})
+    threshold = reader.monitor.threshold_ms
+    slos = [
+        f"{slo.name}: {slo.objective:.4g} of requests under {threshold:g} ms"
+        if slo.good is None and threshold is not None
+        else f"{slo.name}: {slo.good}"
+        for slo in reader.service.slos
+        if slo.monitor == reader.monitor.name
+    ]
+    title = "Latency percentiles (ms)" + (f"; SLO {'; '.join(slos)}" if slos else "")
+    return {"series": series, "threshold_ms": threshold, "title": title}
+
+
+def panel(reader: PanelReader) -> list[Block]:
+    """The latency percentiles over time, with the monitor's threshold."""
+    shown = latency(reader)
+    if shown["series"].empty:
+        return [Caption("No latency percentiles in this range.")]
+    threshold = shown["threshold_ms"]
+    rules = () if threshold is None else (Rule(threshold, f"threshold {threshold:g}"),)
+    return [
+        Lines(
+            shown["series"],
+            y="ms",
+            color="percentile",
+            y_title="latency (ms)",
+            title=shown["title"],
+            rules=rules,
+        )
+    ]
+
+
 KIND = register(
     Kind(
         name="system",
@@ -109,5 +152,6 @@ KIND = register(
         run=run,
         headline=headline,
         evidence=evidence,
+        panel=panel,
     )
 )

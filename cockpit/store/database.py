@@ -31,6 +31,7 @@ from cockpit.store import evaluations as _evaluations
 from cockpit.store import heartbeats as _heartbeats
 from cockpit.store import incidents as _incidents
 from cockpit.store import outbox as _outbox
+from cockpit.store import overview as _overview
 from cockpit.store import runs as _runs
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -173,9 +174,17 @@ class Store:
     event_buckets = _reading(_runs.event_buckets)
     run_counts = _reading(_runs.counts)
     is_empty = _reading(_runs.is_empty)
+    latest_runs = _reading(_runs.latest_of)
+    run_values = _reading(_runs.values_of)
+    data_end = _reading(_runs.newest_end)
+    occurrences = _reading(_runs.occurrences)
+    latest_errors = _reading(_runs.latest_errors)
+    run_history = _reading(_runs.history)
     save_slo_evaluations = _writing(_evaluations.save)
     slo_evaluations = _reading(_evaluations.history)
     latest_slo_evaluation = _reading(_evaluations.latest)
+    latest_slo_evaluations = _reading(_evaluations.latest_of)
+    overview_facts = _reading(_overview.facts)
     firing_at = _reading(_alerts.firing_at)
     beat = _writing(_heartbeats.beat)
     heartbeats = _reading(_heartbeats.all_beats)

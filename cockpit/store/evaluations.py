@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from cockpit.store.newest import newest_ids
 from cockpit.store.tables import SloEvaluation
 
 
@@ -59,3 +60,22 @@ def latest(conn: sa.Connection, service: str, slo: str) -> SloEvaluation | None:
     )
     row = conn.execute(query).first()
     return SloEvaluation.model_validate(row._mapping) if row else None
+
+
+def latest_of(
+    conn: sa.Connection, pairs: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """The newest evaluation of each (service, slo), in one query whatever the number of pairs:
+    ``{pair: {service, slo, at, error_budget_remaining, burn_rates, alert_severity}}``."""
+    if not pairs:
+        return {}
+    table = SloEvaluation.__table__
+    query = sa.select(
+        table.c.service,
+        table.c.slo,
+        table.c.at,
+        table.c.error_budget_remaining,
+        table.c.burn_rates,
+        table.c.alert_severity,
+    ).where(table.c.id.in_(newest_ids(table, ("service", "slo"), pairs, table.c.at)))
+    return {(r.service, r.slo): dict(r._mapping) for r in conn.execute(query)}

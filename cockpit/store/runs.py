@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from cockpit.store.newest import newest_ids
 from cockpit.store.records import RunRecord
 from cockpit.store.tables import MonitorRun, SliMeasurement, SloEvaluation
 from cockpit.store.types import utcnow
@@ -99,11 +100,128 @@ def runs(
 
 
 def latest(
-    conn: sa.Connection, service: str, monitor: str, *, until: datetime | None = None
+    conn: sa.Connection,
+    service: str,
+    monitor: str,
+    *,
+    until: datetime | None = None,
+    status: str | None = None,
 ) -> MonitorRun | None:
-    """The run with the newest window end (at or before ``until``)."""
-    found = runs(conn, service, monitor, until=until, limit=1)
+    """The run (of one status) with the newest window end (at or before ``until``)."""
+    found = runs(conn, service, monitor, until=until, status=status, limit=1)
     return found[0] if found else None
+
+
+def latest_of(
+    conn: sa.Connection, pairs: Sequence[tuple[str, str]], *, ok_only: bool = False
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """The newest run (or newest ok run) of each (service, monitor), in one query whatever the
+    number of pairs: ``{pair: {id, service, monitor, window_end, status, good, total, error}}``."""
+    if not pairs:
+        return {}
+    table = MonitorRun.__table__
+    where = [table.c.status == "ok"] if ok_only else []
+    ids = newest_ids(table, ("service", "monitor"), pairs, table.c.window_end, *where)
+    query = sa.select(
+        table.c.id,
+        table.c.service,
+        table.c.monitor,
+        table.c.window_end,
+        table.c.status,
+        table.c.good,
+        table.c.total,
+        table.c.error,
+    ).where(table.c.id.in_(ids))
+    return {(r.service, r.monitor): dict(r._mapping) for r in conn.execute(query)}
+
+
+def values_of(
+    conn: sa.Connection, run_ids: Sequence[int], names: Iterable[str]
+) -> dict[tuple[int, str], float | None]:
+    """``{(run id, SLI name): value}`` of some SLIs of some runs."""
+    wanted = sorted(set(names))
+    if not run_ids or not wanted:
+        return {}
+    table = SliMeasurement.__table__
+    query = sa.select(table.c.run_id, table.c.name, table.c.value).where(
+        table.c.run_id.in_(list(run_ids)) & table.c.name.in_(wanted)
+    )
+    return {(r.run_id, r.name): r.value for r in conn.execute(query)}
+
+
+def newest_end(conn: sa.Connection, service: str) -> datetime | None:
+    """The newest window end of the service's runs."""
+    table = MonitorRun.__table__
+    query = sa.select(sa.func.max(table.c.window_end)).where(table.c.service == service)
+    return conn.execute(query).scalar()
+
+
+def occurrences(
+    conn: sa.Connection,
+    service: str,
+    monitor: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[tuple[datetime, float, float]]:
+    """``(window_end, good, total)`` of the ok runs that counted events (``total > 0``), in time
+    order (windows ending after ``since``, up to ``until``)."""
+    table = MonitorRun.__table__
+    query = sa.select(table.c.window_end, table.c.good, table.c.total).where(
+        (table.c.service == service)
+        & (table.c.monitor == monitor)
+        & (table.c.status == "ok")
+        & (table.c.total > 0)
+    )
+    if since is not None:
+        query = query.where(table.c.window_end > since)
+    if until is not None:
+        query = query.where(table.c.window_end <= until)
+    return [tuple(row) for row in conn.execute(query.order_by(table.c.window_end))]  # type: ignore[misc]
+
+
+def latest_errors(conn: sa.Connection, service: str) -> dict[str, str]:
+    """``{monitor: error}`` of each monitor's newest failed run."""
+    table = MonitorRun.__table__
+    newest = (
+        sa.select(table.c.monitor, sa.func.max(table.c.window_end).label("end"))
+        .where((table.c.service == service) & (table.c.status == "failed"))
+        .group_by(table.c.monitor)
+        .subquery()
+    )
+    query = sa.select(table.c.monitor, table.c.error).join(
+        newest,
+        (table.c.service == service)
+        & (table.c.monitor == newest.c.monitor)
+        & (table.c.window_end == newest.c.end),
+    )
+    return {monitor: error for monitor, error in conn.execute(query) if error}
+
+
+def history(
+    conn: sa.Connection, service: str, *, failures_only: bool = False, limit: int = 300
+) -> list[tuple[str, str, datetime, datetime, str, float, str | None]]:
+    """``(monitor, kind, window_start, window_end, status, duration_s, error)`` of the
+    service's runs (not ok ones only, with ``failures_only``), newest first; a run that is not
+    ok and has no error gives its reason (a window without data says why)."""
+    table = MonitorRun.__table__
+    query = sa.select(
+        table.c.monitor,
+        table.c.kind,
+        table.c.window_start,
+        table.c.window_end,
+        table.c.status,
+        table.c.duration_s,
+        table.c.error,
+        table.c.details,
+    ).where(table.c.service == service)
+    if failures_only:
+        query = query.where(table.c.status != "ok")
+    query = query.order_by(table.c.window_end.desc(), table.c.id.desc()).limit(limit)
+    return [
+        (*row[:6], row.error or (_reason(row.details) if row.status != "ok" else None))
+        for row in conn.execute(query)
+    ]
 
 
 def facts(

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from cockpit.timefmt import utcnow  # noqa: F401 - the store stamps rows with it
+
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
     """Aware UTC datetimes in and out, whatever the backend keeps."""
@@ -26,10 +28,6 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 # What every repository function takes: callers outside the store name it without importing

@@ -21,10 +21,12 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Button, Element
 
-from cockpit import auth, ops, views
+from cockpit import auth, ops
 from cockpit.config.loader import load_config
+from cockpit.kinds.drift import drift_report
 from cockpit.read import incidents
 from cockpit.read import postmortem as pm
+from cockpit.read.panels import reader
 from cockpit.store import ActionRecord, Alert, Audit, Incident, Outbox, Silence, Store
 from slo.status import STATUS_RANK
 
@@ -287,7 +289,9 @@ def test_service_page_shows_the_unit_change_in_data_quality_and_drift(scenario: 
     at.toggle(key="report_feature-drift").set_value(True).run()
     [report] = at.get("iframe")
     config = load_config(scenario)
-    stored = views.drift_report(Store(config.store_url()), config, "loan-default", "feature-drift")
+    stored = drift_report(
+        reader(Store(config.store_url()), config, "loan-default", "feature-drift")
+    )
     assert stored is not None and report.proto.srcdoc == stored["html"]
     assert "height_cm" in stored["html"]
     headers = texts(at.header)

@@ -238,8 +238,23 @@ def pick(page: Any, label: str, option: str) -> None:
     widget = page.get_by_test_id("stSelectbox").filter(has=box)
     if option in widget.inner_text():
         return
-    box.click()
-    page.get_by_role("option", name=option).first.click()
+    # A rerun that is still on its way (from the widget picked before) can replace the box
+    # and close its list while it opens: open it again until the option shows.
+    for _ in range(5):
+        box.click()
+        choice = page.get_by_role("option", name=option).first
+        try:
+            choice.wait_for(timeout=5_000)
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError; try the fresh box
+            page.keyboard.press("Escape")
+            page.wait_for_timeout(500)
+            continue
+        choice.click()
+        page.wait_for_function(
+            "() => !document.querySelector('[data-testid=\"stStatusWidget\"] button')"
+        )
+        return
+    raise AssertionError(f"the {label!r} selectbox never offered {option!r}")
 
 
 def test_the_on_call_path_ack_silence_unsilence_retrain_and_the_report(

@@ -216,29 +216,29 @@ def test_the_cockpit_knows_whether_a_daemon_runs_and_a_manual_action_goes_out_at
     """A manual retrain queued by an operator is delivered within seconds by the running
     daemon, not at its monitors' next (hourly) tick; the cockpit says whether a daemon runs,
     and says so at once when it stops."""
-    from cockpit import views
     from cockpit.config.loader import load_config
     from cockpit.ops import trigger_manual_action
+    from cockpit.read.daemon import daemon_status
 
     from .peers import Peers
 
     config, env = live
     url = env["COCKPIT_DATABASE_URL"]
     store = Store(url)
-    assert views.daemon_status(store)["running"] is False
+    assert daemon_status(store)["running"] is False
     ci = Peers()
     config.write_text(HOURLY_WITH_ACTION.replace("http://127.0.0.1:PORT", ci.url))
     env = {**env, "CI_SECRET": "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}
     daemon = Serve(config, env, tmp_path / "serve.log")
     try:
-        daemon.wait_until(lambda: views.daemon_status(store)["running"])
-        assert "active on" in views.daemon_status(store)["text"]
+        daemon.wait_until(lambda: daemon_status(store)["running"])
+        assert "active on" in daemon_status(store)["text"]
         loaded = load_config(config)
         trigger_manual_action(loaded, store, "live", 0, actor="Ada", reason="fresh data")
         daemon.wait_until(lambda: len(ci.to("/hooks/retrain")) == 1, timeout=20)
     finally:
         daemon.stop()
         ci.close()
-    stopped = views.daemon_status(store)
+    stopped = daemon_status(store)
     assert stopped["running"] is False
     assert "No daemon running: last seen" in stopped["text"]

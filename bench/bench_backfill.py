@@ -1,6 +1,6 @@
 """The sample scenario's 30-day backfill: runs per second, against running each tick on its own.
 
-Ours: ``cockpit.cycle.replay`` over the whole scenario (every monitor, SLO history, alerts), with
+Ours: ``cockpit.engine.cycle.replay`` over the whole scenario (every monitor, SLO history, alerts), with
 each service's data read once and sliced per window. Baseline: the same runs one by one as the
 daemon does them (``Runner.run_monitor`` reading its window from the files), over the first
 ``--baseline-days`` days; the ratio compares runs per second.
@@ -23,11 +23,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import Row, print_table, write_json  # noqa: E402
 from cockpit.config.loader import load_config
-from cockpit.cycle import replay  # noqa: E402
-from cockpit.demo import SAMPLE_CONFIG, _parse  # noqa: E402
 from cockpit.engine import schedule  # noqa: E402
+from cockpit.engine.cycle import replay  # noqa: E402
 from cockpit.engine.runner import Runner  # noqa: E402
 from cockpit.store import Store  # noqa: E402
+from demo.scenario import SAMPLE_CONFIG, _parse  # noqa: E402
 from sample_data.generate import generate  # noqa: E402
 
 

@@ -116,7 +116,7 @@ def run_once(
     as_json: JsonOpt = False,
 ) -> None:
     """Run one cycle at --at: every monitor due then, over its window [at - window, at)."""
-    from cockpit.cycle import run_cycle
+    from cockpit.engine.cycle import run_cycle
     from cockpit.engine.runner import run_json
 
     moment = parse_time(at)
@@ -165,7 +165,7 @@ def backfill(
         TimeRemainingColumn,
     )
 
-    from cockpit.cycle import replay
+    from cockpit.engine.cycle import replay
     from cockpit.engine.runner import run_json
 
     t0, t1 = parse_time(start), parse_time(end)
@@ -637,7 +637,7 @@ def demo(
     ] = 9464,
 ) -> None:
     """The sample scenario: generated, backfilled, summarised; then the daemon and the cockpit."""
-    from cockpit.demo import run_demo
+    from demo.scenario import run_demo
 
     try:
         run_demo(

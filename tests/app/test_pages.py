@@ -62,8 +62,8 @@ def fresh_streamlit(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def backfilled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample scenario replayed from 10-09 to 10-11 12:00Z; returns its config path."""
-    from cockpit.cycle import replay
-    from cockpit.demo import prepare
+    from cockpit.engine.cycle import replay
+    from demo.scenario import prepare
 
     config_path, _summary = prepare(tmp_path_factory.mktemp("scenario"))
     config = load_config(config_path)

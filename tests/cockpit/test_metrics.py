@@ -10,7 +10,7 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from cockpit.config.loader import load_config
-from cockpit.cycle import replay
+from cockpit.engine.cycle import replay
 from cockpit.metrics import registry
 from cockpit.store import Store
 

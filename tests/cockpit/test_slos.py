@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cockpit.config.loader import load_config
-from cockpit.cycle import replay, run_cycle
+from cockpit.engine.cycle import replay, run_cycle
 from cockpit.store import Store
 
 from .test_runner import T0, UNIT_CHANGE, cli, make_logs  # noqa: F401 - shared scenario

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from cockpit.config.loader import load_config
-from cockpit.cycle import replay
+from cockpit.engine.cycle import replay
 from cockpit.read.alerts import list_alerts
 from cockpit.store import Store
 

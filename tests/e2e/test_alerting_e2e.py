@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from cockpit.config.loader import load_config
-from cockpit.cycle import replay, run_cycle
+from cockpit.engine.cycle import replay, run_cycle
 from cockpit.engine.deliver import Deliverer
 from cockpit.store import ActionRecord, DeliveryAttempt, Outbox, Store
 

@@ -73,9 +73,9 @@ def wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout_s: float =
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample scenario replayed across the unit change; returns its config path."""
     from cockpit.config.loader import load_config
-    from cockpit.cycle import replay
-    from cockpit.demo import prepare
+    from cockpit.engine.cycle import replay
     from cockpit.store import Store
+    from demo.scenario import prepare
 
     config_path, _summary = prepare(tmp_path_factory.mktemp("scenario"))
     config = load_config(config_path)

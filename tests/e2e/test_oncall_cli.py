@@ -23,9 +23,9 @@ END = datetime(2026, 10, 11, 12, tzinfo=UTC)  # the valid-inputs ticket fires, i
 
 @pytest.fixture(scope="module")
 def backfilled(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from cockpit.cycle import replay
-    from cockpit.demo import prepare
+    from cockpit.engine.cycle import replay
     from cockpit.store import Store
+    from demo.scenario import prepare
 
     config_path, _summary = prepare(tmp_path_factory.mktemp("scenario"))
     config = load_config(config_path)

@@ -12,7 +12,7 @@ import pytest
 
 from cockpit.config.loader import load_config
 from cockpit.config.models import Config
-from cockpit.cycle import replay
+from cockpit.engine.cycle import replay
 from cockpit.read.actions import list_actions
 from cockpit.read.alerts import list_alerts
 from cockpit.read.incidents import export_markdown, get, list_incidents, timeline

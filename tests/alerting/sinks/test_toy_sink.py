@@ -24,7 +24,7 @@ from alerting.sinks import registry
 from alerting.sinks.base import Context, Fired, Message, Notice, Outgoing, Resolved, Sink
 from alerting.sinks.fields import EnvName, Settings
 from cockpit.config.loader import parse_config
-from cockpit.cycle import replay, run_cycle
+from cockpit.engine.cycle import replay, run_cycle
 from cockpit.engine.deliver import Deliverer
 from cockpit.errors import ConfigError
 from cockpit.store import Outbox, Store

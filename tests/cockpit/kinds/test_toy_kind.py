@@ -17,7 +17,7 @@ from pydantic import Field
 
 from cockpit.config.base import MonitorBase
 from cockpit.config.loader import parse_config
-from cockpit.cycle import run_cycle
+from cockpit.engine.cycle import run_cycle
 from cockpit.errors import ConfigError
 from cockpit.kinds import registry
 from cockpit.kinds.base import Headline, Kind, RunContext, Window

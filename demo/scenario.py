@@ -32,7 +32,7 @@ import pandas as pd
 
 from cockpit.config.loader import load_config
 from cockpit.config.models import Config
-from cockpit.cycle import replay
+from cockpit.engine.cycle import replay
 from cockpit.store import Store
 
 SAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "sample_data" / "cockpit.yaml"
@@ -216,7 +216,7 @@ def serve_demo(
     ui_port: int,
     metrics_port: int,
 ) -> None:
-    from cockpit.receiver import Receiver
+    from demo.receiver import Receiver
 
     secrets_by_path = {}
     for name, path in (

@@ -10,6 +10,8 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -74,6 +76,16 @@ def _fail(exc: CockpitError) -> typer.Exit:
     return typer.Exit(1)
 
 
+@contextmanager
+def _reported() -> Iterator[None]:
+    """A problem the command meets (store unreachable, no such alert, ...) is exit 1 with its
+    message on stderr."""
+    try:
+        yield
+    except CockpitError as exc:
+        raise _fail(exc) from None
+
+
 def _open_store(config: Config) -> Any:
     from cockpit.store import Store
 
@@ -100,6 +112,27 @@ def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, allow_nan=False) + "\n")
 
 
+def _show_rows(
+    config: Path,
+    as_json: bool,
+    read: Callable[[Config, Any], list[dict[str, Any]]],
+    line: Callable[[dict[str, Any]], str],
+    empty: str = "",
+) -> None:
+    """What a list command prints: ``read(config, store)`` over the config's existing store, as
+    JSON or one ``line`` a row (``empty`` when there is none)."""
+    loaded = _load(config)
+    with _reported():
+        rows = read(loaded, _open_existing_store(loaded, config))
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows and empty:
+        typer.echo(empty)
+    for row in rows:
+        typer.echo(line(row))
+
+
 @app.command()
 def validate(config: ConfigArg) -> None:
     """Check a config: exit 0 when valid, else 2 with every problem as FILE:LINE: PATH: message."""
@@ -121,11 +154,9 @@ def run_once(
 
     moment = parse_time(at)
     loaded = _load(config)
-    try:
+    with _reported():
         store = _open_store(loaded)
         result = run_cycle(loaded, store, moment)
-    except CockpitError as exc:
-        raise _fail(exc) from None
     if as_json:
         _print_json(result.to_json())
         return
@@ -157,44 +188,17 @@ def backfill(
     as_json: JsonOpt = False,
 ) -> None:
     """Replay every scheduled run between --from and --to, oldest first, with a progress bar."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    from cockpit.engine.cycle import replay
     from cockpit.engine.runner import run_json
+    from cockpit.progress import replay_with_progress
 
     t0, t1 = parse_time(start), parse_time(end)
     if t1 <= t0:
         typer.echo(f"error: --to ({end}) must be after --from ({start})", err=True)
         raise typer.Exit(2)
     loaded = _load(config)
-    try:
+    with _reported():
         store = _open_store(loaded)
-        with Progress(
-            TextColumn("backfill"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[at]}"),
-            TimeRemainingColumn(),
-            console=_stderr_console(),
-            disable=as_json,
-        ) as progress:
-            task = progress.add_task("backfill", total=None, at="")
-
-            def tick(done: int, total: int, at: datetime) -> None:
-                if done % 50 == 0 or done == total:
-                    progress.update(
-                        task, completed=done, total=total, at=at.strftime("%Y-%m-%d %H:%M")
-                    )
-
-            records = replay(loaded, store, t0, t1, on_progress=tick)
-    except CockpitError as exc:
-        raise _fail(exc) from None
+        records = replay_with_progress(loaded, store, t0, t1, quiet=as_json)
     failed = [r for r in records if r.status == "failed"]
     if as_json:
         _print_json(
@@ -213,12 +217,6 @@ def backfill(
         typer.echo(f"  failed: {error}")
 
 
-def _stderr_console() -> Any:
-    from rich.console import Console
-
-    return Console(stderr=True)
-
-
 @slo_app.command("status")
 def slo_status(
     config: ConfigArg,
@@ -230,12 +228,10 @@ def slo_status(
 
     moment = parse_time(at)
     loaded = _load(config)
-    try:
+    with _reported():
         store = _open_existing_store(loaded, config)
         reports = evaluate_slos(loaded, store, moment, save=False)
         status = statuses(loaded, store, moment, reports)
-    except CockpitError as exc:
-        raise _fail(exc) from None
     if as_json:
         _print_json([{**r.to_json(), "status": status[(r.service, r.slo)]} for r in reports])
         return
@@ -322,11 +318,9 @@ def serve(
         raise typer.BadParameter("text or json", param_hint="--log-format")
     setup_logging(log_format, log_level.upper())
     _load(config)  # exit 2 with every problem before anything starts
-    try:
+    with _reported():
         daemon = Daemon(config, port=port, host=host)
         code = daemon.run()
-    except CockpitError as exc:
-        raise _fail(exc) from None
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -382,13 +376,11 @@ def deliver(
     from cockpit.engine.deliver import retry_failed as requeue
 
     loaded = _load(config)
-    try:
+    with _reported():
         store = _open_store(loaded)
         if retry_failed:
             typer.echo(f"requeued {requeue(store)} failed deliveries", err=True)
         results = Deliverer(loaded, store).deliver_due(max_seconds=max_seconds)
-    except CockpitError as exc:
-        raise _fail(exc) from None
     if as_json:
         _print_json([r.__dict__ for r in results])
         return
@@ -411,20 +403,15 @@ def alerts_list(
     """Firing alerts (and, with --all, recent resolved ones)."""
     from cockpit.read.alerts import list_alerts
 
-    loaded = _load(config)
-    try:
-        rows = list_alerts(_open_existing_store(loaded, config), firing_only=not all_)
-    except CockpitError as exc:
-        raise _fail(exc) from None
-    if as_json:
-        _print_json(rows)
-        return
-    for a in rows:
+    def line(a: dict[str, Any]) -> str:
         acked = f" acked by {a['acked_by']}" if a["acked_by"] else ""
         silenced = " silenced" if a["silenced"] and a["state"] == "firing" else ""
-        typer.echo(
-            f"#{a['id']} {a['state']:<8} {a['severity']:<6} {a['service']}/{a['slo']} since {a['started_at']}{acked}{silenced}"
+        return (
+            f"#{a['id']} {a['state']:<8} {a['severity']:<6} {a['service']}/{a['slo']} "
+            f"since {a['started_at']}{acked}{silenced}"
         )
+
+    _show_rows(config, as_json, lambda _, store: list_alerts(store, firing_only=not all_), line)
 
 
 @alerts_app.command("ack")
@@ -437,10 +424,8 @@ def alerts_ack(
     from cockpit.ops import ack
 
     loaded = _load(config)
-    try:
+    with _reported():
         row = ack(_open_store(loaded), alert_id, _operator(by))
-    except CockpitError as exc:
-        raise _fail(exc) from None
     typer.echo(f"alert #{row.id} {row.service}/{row.slo} ({row.severity}) acked by {row.acked_by}")
 
 
@@ -471,7 +456,7 @@ def alerts_silence(
     except UsageError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
-    try:
+    with _reported():
         row = add_silence(
             _open_store(loaded),
             actor=_operator(by),
@@ -482,8 +467,6 @@ def alerts_silence(
             severity=severity,
             config=loaded,
         )
-    except CockpitError as exc:
-        raise _fail(exc) from None
     typer.echo(f"silence #{row.id} until {iso(row.ends_at)} ({row.reason})")
 
 
@@ -492,24 +475,16 @@ def alerts_silences(config: ConfigArg, as_json: JsonOpt = False) -> None:
     """Silences that have not ended: id, matchers, until when, why, by whom."""
     from cockpit.read.alerts import silences_json
 
-    loaded = _load(config)
-    try:
-        rows = silences_json(_open_existing_store(loaded, config))
-    except CockpitError as exc:
-        raise _fail(exc) from None
-    if as_json:
-        _print_json(rows)
-        return
-    if not rows:
-        typer.echo("no active silences")
-    for r in rows:
+    def line(r: dict[str, Any]) -> str:
         matchers = f"{r['service'] or '*'}/{r['slo'] or '*'}" + (
             f" ({r['severity']})" if r["severity"] else ""
         )
         when = (
             f"until {r['ends_at']}" if r["active"] else f"from {r['starts_at']} to {r['ends_at']}"
         )
-        typer.echo(f"#{r['id']} {matchers} {when} by {r['by']}: {r['reason']}")
+        return f"#{r['id']} {matchers} {when} by {r['by']}: {r['reason']}"
+
+    _show_rows(config, as_json, lambda _, store: silences_json(store), line, "no active silences")
 
 
 @alerts_app.command("unsilence")
@@ -522,10 +497,8 @@ def alerts_unsilence(
     from cockpit.ops import end_silence, matcher_text
 
     loaded = _load(config)
-    try:
+    with _reported():
         row = end_silence(_open_store(loaded), silence_id, _operator(by))
-    except CockpitError as exc:
-        raise _fail(exc) from None
     typer.echo(f"silence #{row.id} of {matcher_text(row)} ended by {row.ended_by}")
 
 
@@ -534,19 +507,14 @@ def actions_list(config: ConfigArg, as_json: JsonOpt = False) -> None:
     """Recent actions with their status and attempts."""
     from cockpit.read.actions import list_actions
 
-    loaded = _load(config)
-    try:
-        rows = list_actions(_open_existing_store(loaded, config))
-    except CockpitError as exc:
-        raise _fail(exc) from None
-    if as_json:
-        _print_json(rows)
-        return
-    for a in rows:
-        typer.echo(
-            f"#{a['id']} {a['status']:<16} {a['action']:<9} {a['service']}/{a['slo']} at {a['created_at']}"
-            + (f" — {a['reason']}" if a["reason"] else "")
+    def line(a: dict[str, Any]) -> str:
+        reason = f" — {a['reason']}" if a["reason"] else ""
+        return (
+            f"#{a['id']} {a['status']:<16} {a['action']:<9} {a['service']}/{a['slo']} "
+            f"at {a['created_at']}{reason}"
         )
+
+    _show_rows(config, as_json, lambda _, store: list_actions(store), line)
 
 
 @actions_app.command("approve")
@@ -560,12 +528,10 @@ def actions_approve(
     from cockpit.ops import approve_action
 
     loaded = _load(config)
-    try:
+    with _reported():
         store = _open_store(loaded)
         row = approve_action(loaded, store, action_id, _operator(by))
         Deliverer(loaded, store).deliver_due()
-    except CockpitError as exc:
-        raise _fail(exc) from None
     typer.echo(f"action #{row.id} ({row.do} for {row.service}) approved by {row.approved_by}")
 
 
@@ -574,18 +540,13 @@ def incidents_list(config: ConfigArg, as_json: JsonOpt = False) -> None:
     """Incidents, newest first."""
     from cockpit.read.incidents import list_incidents
 
-    loaded = _load(config)
-    try:
-        rows = list_incidents(_open_existing_store(loaded, config))
-    except CockpitError as exc:
-        raise _fail(exc) from None
-    if as_json:
-        _print_json(rows)
-        return
-    for r in rows:
-        typer.echo(
-            f"#{r['id']} {r['status']:<20} {r['severity']:<6} {r['opened_at']}  {r['title']} ({len(r['alerts'])} alerts)"
+    def line(r: dict[str, Any]) -> str:
+        return (
+            f"#{r['id']} {r['status']:<20} {r['severity']:<6} {r['opened_at']}  {r['title']} "
+            f"({len(r['alerts'])} alerts)"
         )
+
+    _show_rows(config, as_json, lambda _, store: list_incidents(store), line)
 
 
 @incidents_app.command("export")
@@ -600,10 +561,8 @@ def incidents_export(
     from cockpit.read.incidents import export_markdown
 
     loaded = _load(config)
-    try:
+    with _reported():
         text = export_markdown(_open_existing_store(loaded, config), incident_id, config=loaded)
-    except CockpitError as exc:
-        raise _fail(exc) from None
     if out is None:
         sys.stdout.write(text)
     else:
@@ -615,11 +574,9 @@ def incidents_export(
 def db_upgrade(config: ConfigArg) -> None:
     """Apply the store's migrations (also done on every start)."""
     loaded = _load(config)
-    try:
+    with _reported():
         store = _open_store(loaded)
         typer.echo(f"store at revision {store.current_revision()}")
-    except CockpitError as exc:
-        raise _fail(exc) from None
 
 
 @app.command()
@@ -639,12 +596,10 @@ def demo(
     """The sample scenario: generated, backfilled, summarised; then the daemon and the cockpit."""
     from demo.scenario import run_demo
 
-    try:
+    with _reported():
         run_demo(
             out, seed=seed, serve=serve, echo=typer.echo, ui_port=ui_port, metrics_port=metrics_port
         )
-    except CockpitError as exc:
-        raise _fail(exc) from None
 
 
 def main() -> None:

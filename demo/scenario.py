@@ -32,7 +32,6 @@ import pandas as pd
 
 from cockpit.config.loader import load_config
 from cockpit.config.models import Config
-from cockpit.engine.cycle import replay
 from cockpit.store import Store
 
 SAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "sample_data" / "cockpit.yaml"
@@ -62,29 +61,10 @@ def prepare(out: Path, *, seed: int = 7, start: datetime | None = None) -> tuple
 def backfill_with_progress(
     config: Config, store: Store, start: datetime, end: datetime, echo: Callable[[str], None]
 ) -> list:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
+    from cockpit.progress import replay_with_progress
 
     t0 = time.perf_counter()
-    with Progress(
-        TextColumn("backfill"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[at]}"),
-        TimeRemainingColumn(),
-    ) as progress:
-        task = progress.add_task("backfill", total=None, at="")
-
-        def tick(done: int, total: int, at: datetime) -> None:
-            if done % 200 == 0 or done == total:
-                progress.update(task, completed=done, total=total, at=at.strftime("%Y-%m-%d %H:%M"))
-
-        records = replay(config, store, start, end, on_progress=tick)
+    records = replay_with_progress(config, store, start, end, every=200)
     failed = [r for r in records if r.status == "failed"]
     echo(
         f"backfilled {len(records)} runs in {time.perf_counter() - t0:.1f}s ({len(failed)} failed)"

@@ -18,15 +18,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from alerting.delivery import (
-    RETRYABLE_4XX,
-    DeliveryResult,
-    excerpt,
-    parse_retry_after,
-    redact,
-    refused,
-    short_key,
-)
+from alerting import delivery
 from alerting.hosts import url_is_allowed
 from alerting.sinks import registry
 from alerting.sinks.base import (
@@ -171,7 +163,7 @@ def send_slack(
     thread_ts: str | None = None,
     base_url: str | None = None,
     timeout_s: float = 10.0,
-) -> DeliveryResult:
+) -> delivery.DeliveryResult:
     """One attempt through an incoming webhook or ``chat.postMessage``; never raises."""
     started = time.perf_counter()
     try:
@@ -218,11 +210,11 @@ def send_slack(
         meta = {"ts": reply.get("ts"), "channel": reply.get("channel")}
         return _result(True, reply.status_code, started, "ok", {}, meta=meta)
     except Exception as exc:  # URLError, timeouts, SlackRequestError: a failed attempt, not a crash
-        return DeliveryResult(
+        return delivery.DeliveryResult(
             False,
             None,
             (time.perf_counter() - started) * 1000,
-            error=redact(f"{exc.__class__.__name__}: {exc}"),
+            error=delivery.redact(f"{exc.__class__.__name__}: {exc}"),
         )
 
 
@@ -235,18 +227,18 @@ def _result(
     *,
     error: str | None = None,
     meta: dict[str, Any] | None = None,
-) -> DeliveryResult:
+) -> delivery.DeliveryResult:
     lowered = {str(k).lower(): v for k, v in headers.items()}
     retry_after = lowered.get("retry-after")
     if isinstance(retry_after, list):
         retry_after = retry_after[0] if retry_after else None
-    return DeliveryResult(
+    return delivery.DeliveryResult(
         ok=ok,
         status_code=status,
         latency_ms=(time.perf_counter() - started) * 1000,
-        retry_after_s=parse_retry_after(retry_after) if status in (429, 503) else None,
-        retryable=ok or status is None or status >= 500 or status in RETRYABLE_4XX,
-        response_excerpt=excerpt(body),
+        retry_after_s=delivery.parse_retry_after(retry_after) if status in (429, 503) else None,
+        retryable=ok or status is None or status >= 500 or status in delivery.RETRYABLE_4XX,
+        response_excerpt=delivery.excerpt(body),
         error=None if ok else (error or f"HTTP {status}"),
         meta=meta or {},
     )
@@ -273,7 +265,7 @@ class Slack(Sink):
             return [
                 Message(
                     target,
-                    short_key(self.name, f"fire-{notice.service}-{target}-{notice.stamp}"),
+                    delivery.short_key(self.name, f"fire-{notice.service}-{target}-{notice.stamp}"),
                     firing_message(notice.service, group),
                     group[0].severity,
                     alerts=tuple(a.id for a in group if a.id is not None),
@@ -285,7 +277,7 @@ class Slack(Sink):
             return [
                 Message(
                     route(settings, alert.severity),
-                    short_key(self.name, f"resolve-{alert.id}-{notice.stamp}"),
+                    delivery.short_key(self.name, f"resolve-{alert.id}-{notice.stamp}"),
                     resolved_message(alert),
                     alert.severity,
                     alerts=(alert.id,) if alert.id is not None else (),
@@ -296,27 +288,29 @@ class Slack(Sink):
             body = escalation_message(
                 notice.service, notice.slo, notice.action, notice.waited, notice.link
             )
-            key = short_key(self.name, f"escalate-{notice.action_id}")
+            key = delivery.short_key(self.name, f"escalate-{notice.action_id}")
             return [Message(route(settings, "page"), key, body, "page", action=notice.action_id)]
         return []
 
     def timeout(self, settings: SlackSettings) -> timedelta:
         return TIMEOUT
 
-    def send(self, settings: SlackSettings, out: Outgoing, ctx: Context) -> DeliveryResult:
+    def send(self, settings: SlackSettings, out: Outgoing, ctx: Context) -> delivery.DeliveryResult:
         timeout_s = TIMEOUT.total_seconds()
         if settings.webhook_url_env:
             url = ctx.environ.get(settings.webhook_url_env)
             if not url:
-                return refused(f"environment variable {settings.webhook_url_env} is not set")
+                return delivery.refused(
+                    f"environment variable {settings.webhook_url_env} is not set"
+                )
             if not url_is_allowed(url, ctx.allowed_hosts):
-                return refused(
+                return delivery.refused(
                     f"the Slack webhook host is not in allowed_hosts ({settings.webhook_url_env})"
                 )
             return send_slack(out.body, webhook_url=url, timeout_s=timeout_s)
         token = ctx.environ.get(settings.token_env or "")
         if not token:
-            return refused(f"environment variable {settings.token_env} is not set")
+            return delivery.refused(f"environment variable {settings.token_env} is not set")
         channel = (
             settings.channels.get(out.target, settings.channel)  # type: ignore[call-overload]
             if out.target != "default"
@@ -333,7 +327,7 @@ class Slack(Sink):
             timeout_s=timeout_s,
         )
 
-    def thread_of(self, result: DeliveryResult) -> Thread | None:
+    def thread_of(self, result: delivery.DeliveryResult) -> Thread | None:
         ts = (result.meta or {}).get("ts")
         return Thread(ts, (result.meta or {}).get("channel")) if ts else None
 

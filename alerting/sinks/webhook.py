@@ -28,14 +28,7 @@ from urllib.parse import urlencode
 import httpx
 from pydantic import Field, model_validator
 
-from alerting.delivery import (
-    RETRYABLE_4XX,
-    DeliveryResult,
-    excerpt,
-    parse_retry_after,
-    redact,
-    refused,
-)
+from alerting import delivery
 from alerting.hosts import url_is_allowed
 from alerting.sinks import registry
 from alerting.sinks.base import Context, Outgoing, Sink
@@ -183,7 +176,7 @@ def build_request(
     )
 
 
-def post(request: PreparedRequest, *, timeout_s: float = 10.0) -> DeliveryResult:
+def post(request: PreparedRequest, *, timeout_s: float = 10.0) -> delivery.DeliveryResult:
     """One attempt; never raises. Success is a 2xx answer."""
     started = time.perf_counter()
     try:
@@ -192,23 +185,27 @@ def post(request: PreparedRequest, *, timeout_s: float = 10.0) -> DeliveryResult
                 request.method, request.url, headers=request.headers, content=request.body
             )
     except httpx.TimeoutException:
-        return DeliveryResult(False, None, _ms(started), error=f"timed out after {timeout_s:g}s")
+        return delivery.DeliveryResult(
+            False, None, _ms(started), error=f"timed out after {timeout_s:g}s"
+        )
     except httpx.HTTPError as exc:
-        return DeliveryResult(
-            False, None, _ms(started), error=redact(f"{exc.__class__.__name__}: {exc}")
+        return delivery.DeliveryResult(
+            False, None, _ms(started), error=delivery.redact(f"{exc.__class__.__name__}: {exc}")
         )
     status = response.status_code
     ok = 200 <= status < 300
     retry_after = (
-        parse_retry_after(response.headers.get("retry-after")) if status in (429, 503) else None
+        delivery.parse_retry_after(response.headers.get("retry-after"))
+        if status in (429, 503)
+        else None
     )
-    return DeliveryResult(
+    return delivery.DeliveryResult(
         ok=ok,
         status_code=status,
         latency_ms=_ms(started),
         retry_after_s=retry_after,
-        retryable=ok or status >= 500 or status in RETRYABLE_4XX,
-        response_excerpt=excerpt(response.text),
+        retryable=ok or status >= 500 or status in delivery.RETRYABLE_4XX,
+        response_excerpt=delivery.excerpt(response.text),
         error=None if ok else f"HTTP {status}",
     )
 
@@ -226,14 +223,18 @@ class Webhook(Sink):
     def timeout(self, settings: WebhookSettings) -> timedelta:
         return settings.timeout
 
-    def send(self, settings: WebhookSettings, out: Outgoing, ctx: Context) -> DeliveryResult:
+    def send(
+        self, settings: WebhookSettings, out: Outgoing, ctx: Context
+    ) -> delivery.DeliveryResult:
         if not url_is_allowed(settings.url, ctx.allowed_hosts):
-            return refused(f"webhook {out.target!r}: host not in allowed_hosts")
+            return delivery.refused(f"webhook {out.target!r}: host not in allowed_hosts")
         secret = ctx.environ.get(settings.secret_env) if settings.secret_env else None
         token = ctx.environ.get(settings.token_env) if settings.token_env else None
         for name, value in ((settings.secret_env, secret), (settings.token_env, token)):
             if name and not value:
-                return refused(f"webhook {out.target!r}: environment variable {name} is not set")
+                return delivery.refused(
+                    f"webhook {out.target!r}: environment variable {name} is not set"
+                )
         try:
             request = build_request(
                 settings.style,
@@ -248,7 +249,7 @@ class Webhook(Sink):
                 repo=settings.repo,
             )
         except ValueError as exc:
-            return refused(f"webhook {out.target!r}: {exc}")
+            return delivery.refused(f"webhook {out.target!r}: {exc}")
         return post(request, timeout_s=settings.timeout.total_seconds())
 
 

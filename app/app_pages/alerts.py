@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.app_pages import charts, shared
-from cockpit import auth, ops
+from cockpit import ops
 from cockpit.errors import CockpitError
 from cockpit.read import actions as action_reads
 from cockpit.read import alerts as alert_reads
@@ -15,13 +15,7 @@ from cockpit.timefmt import utcnow
 DEFAULT_SILENCE = "4h"
 ANY = "any"
 
-st.title("Alerts & actions")
-source = shared.key()
-config, store = shared.cockpit(source)
-shared.show_flash()
-operator = auth.current_operator()
-if shared.empty_store_notice():
-    st.stop()
+source, config, store, operator = shared.operator_page("Alerts & actions")
 shared.daemon_banner(source)
 
 
@@ -33,21 +27,17 @@ def alert_lists() -> None:
         st.success("Nothing is firing.")
     else:
         st.caption(alert_reads.firing_summary(firing))
-        st.dataframe(
+        charts.table(
             firing,
-            hide_index=True,
             column_order=charts.FIRING_ORDER,
             column_config=charts.ALERT_COLUMNS,
             key="firing_table",
-            placeholder=charts.MISSING,
         )
     st.header("Recent alerts")
-    st.dataframe(
+    charts.table(
         shared.alerts(source, False),
-        hide_index=True,
         column_order=charts.ALERT_ORDER,
         column_config=charts.ALERT_COLUMNS,
-        placeholder=charts.MISSING,
     )
 
 
@@ -121,9 +111,7 @@ active = shared.silences(source)
 if active.empty:
     st.caption("No active silences.")
 else:
-    st.dataframe(
-        active, hide_index=True, column_config=charts.SILENCE_COLUMNS, placeholder=charts.MISSING
-    )
+    charts.table(active, column_config=charts.SILENCE_COLUMNS)
     if operator is not None:
         labels = alert_reads.silence_choices(active)
         with st.form("unsilence"):
@@ -150,9 +138,9 @@ if log["outbox"].empty:
         "Nothing sent yet (a backfill records history without notifying; Slack needs its webhook variable set)."
     )
 else:
-    st.dataframe(log["outbox"], hide_index=True, placeholder=charts.MISSING)
+    charts.table(log["outbox"])
     with st.expander("Every delivery attempt"):
-        st.dataframe(log["attempts"], hide_index=True, placeholder=charts.MISSING)
+        charts.table(log["attempts"])
 
 # --- actions -------------------------------------------------------------------------------------
 st.header("Actions")
@@ -160,15 +148,13 @@ actions = shared.actions(source)
 if actions.empty:
     st.caption("No retrain, rollback or custom action yet.")
 else:
-    st.dataframe(
+    charts.table(
         actions,
-        hide_index=True,
         column_config={
             "created_at": st.column_config.DatetimeColumn(
                 "created (UTC)", format="YYYY-MM-DD HH:mm"
             )
         },
-        placeholder=charts.MISSING,
     )
 
 pending = action_reads.pending_of(actions)
@@ -190,7 +176,7 @@ elif operator is not None:
             except CockpitError as exc:
                 shared.fail(exc)
 else:
-    st.dataframe(pending, hide_index=True, placeholder=charts.MISSING)
+    charts.table(pending)
 
 st.subheader("Trigger an action by hand")
 rules = action_reads.action_rules(config)

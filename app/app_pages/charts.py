@@ -12,18 +12,8 @@ import streamlit as st
 import streamlit.components.v1 as components
 from pandas.io.formats.style import Styler
 
+from cockpit.read import panels
 from cockpit.read.overview import OVERVIEW_WINDOWS
-from cockpit.read.panels import (
-    Block,
-    Caption,
-    Heatmap,
-    Lines,
-    Metric,
-    Panel,
-    Report,
-    Row,
-    Table,
-)
 
 STATUS_COLORS = {
     "firing": "#b71c1c",
@@ -62,6 +52,13 @@ ALERT_ORDER = [
 ]  # fmt: skip
 UTC_MINUTES = "YYYY-MM-DD HH:mm"
 MISSING = "–"  # what a table shows for a value that does not exist (no events, not set)
+
+
+def table(data: Any, **options: Any) -> Any:
+    """A table as every page shows one: no index, ``MISSING`` where a value does not exist."""
+    return st.dataframe(data, hide_index=True, placeholder=MISSING, **options)
+
+
 ALERT_COLUMNS: dict[str, Any] = {
     "started_at": st.column_config.DatetimeColumn("started (UTC)", format=UTC_MINUTES),
     "resolved_at": st.column_config.DatetimeColumn("resolved (UTC)", format=UTC_MINUTES),
@@ -182,23 +179,23 @@ def budget(series: pd.DataFrame) -> alt.LayerChart:
 # --- a monitor's panel ---------------------------------------------------------------------
 
 
-def panel(shown: Panel) -> None:
+def panel(shown: panels.Panel) -> None:
     """A monitor's section: its header, then each block in order."""
     st.header(shown.title)
     for block in shown.blocks:
         _block(block, shown.key)
 
 
-def _block(block: Block, key: str) -> None:
-    if isinstance(block, Caption):
+def _block(block: panels.Block, key: str) -> None:
+    if isinstance(block, panels.Caption):
         st.caption(block.text)
-    elif isinstance(block, Metric):
+    elif isinstance(block, panels.Metric):
         st.metric(block.label, block.value)
-    elif isinstance(block, Heatmap):
+    elif isinstance(block, panels.Heatmap):
         st.altair_chart(heatmap(block))
-    elif isinstance(block, Lines):
+    elif isinstance(block, panels.Lines):
         st.altair_chart(lines(block))
-    elif isinstance(block, Table):
+    elif isinstance(block, panels.Table):
         if block.title:
             st.subheader(block.title)
         st.dataframe(
@@ -210,10 +207,10 @@ def _block(block: Block, key: str) -> None:
             },
             placeholder=MISSING,
         )
-    elif isinstance(block, Report):
+    elif isinstance(block, panels.Report):
         if st.toggle(block.label, key=f"{block.name}_{key}"):
             components.html(block.html, height=800, scrolling=True)
-    elif isinstance(block, Row):
+    elif isinstance(block, panels.Row):
         for column, inner in zip(st.columns(len(block.blocks)), block.blocks, strict=True):
             with column:
                 _block(inner, key)
@@ -221,7 +218,7 @@ def _block(block: Block, key: str) -> None:
         raise TypeError(f"no renderer for a panel block {type(block).__name__!r}")
 
 
-def heatmap(block: Heatmap) -> alt.Chart:
+def heatmap(block: panels.Heatmap) -> alt.Chart:
     """One row per ``block.row`` over time: each cell spans its run's interval, coloured by
     ``block.color`` (for drift, the severity: 1 at the threshold)."""
     data = block.data
@@ -248,7 +245,7 @@ def heatmap(block: Heatmap) -> alt.Chart:
     )
 
 
-def lines(block: Lines) -> alt.Chart | alt.LayerChart | alt.FacetChart:
+def lines(block: panels.Lines) -> alt.Chart | alt.LayerChart | alt.FacetChart:
     """A few series over time, with rules (SLO thresholds) as dashed red lines; one small chart
     per ``block.facet`` value when it is set."""
     tooltip = [alt.Tooltip("at:T", format="%Y-%m-%d %H:%M"), f"{block.color}:N"]

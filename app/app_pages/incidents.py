@@ -6,18 +6,12 @@ from __future__ import annotations
 import streamlit as st
 
 from app.app_pages import charts, shared
-from cockpit import auth, ops
+from cockpit import ops
 from cockpit.errors import CockpitError
 from cockpit.read import incidents
 from cockpit.read import postmortem as pm
 
-st.title("Incidents")
-source = shared.key()
-config, store = shared.cockpit(source)
-shared.show_flash()
-operator = auth.current_operator()
-if shared.empty_store_notice():
-    st.stop()
+source, config, store, operator = shared.operator_page("Incidents")
 
 table = shared.incidents_list(source)
 try:
@@ -31,9 +25,7 @@ if chosen is None:
         "No incidents yet. A page alert opens one, or joins its service's open incident; the timeline then fills itself."
     )
     st.stop()
-st.dataframe(
-    table, hide_index=True, column_config=charts.INCIDENT_COLUMNS, placeholder=charts.MISSING
-)
+charts.table(table, column_config=charts.INCIDENT_COLUMNS)
 
 ids = list(labels)
 incident_id = st.selectbox(
@@ -56,26 +48,11 @@ detect_col.metric("Time to detect", impact["time_to_detect"] or "n/a")
 st.caption(incidents.incident_times(incident))
 
 st.subheader("Impact")
-st.dataframe(
-    impact["slos"],
-    hide_index=True,
-    column_config=charts.INCIDENT_COLUMNS,
-    placeholder=charts.MISSING,
-)
+charts.table(impact["slos"], column_config=charts.INCIDENT_COLUMNS)
 st.subheader("Alerts")
-st.dataframe(
-    view["alerts"],
-    hide_index=True,
-    column_config=charts.INCIDENT_COLUMNS,
-    placeholder=charts.MISSING,
-)
+charts.table(view["alerts"], column_config=charts.INCIDENT_COLUMNS)
 st.subheader("Timeline")
-st.dataframe(
-    view["timeline"],
-    hide_index=True,
-    column_config=charts.INCIDENT_COLUMNS,
-    placeholder=charts.MISSING,
-)
+charts.table(view["timeline"], column_config=charts.INCIDENT_COLUMNS)
 
 if operator is None:
     st.info(

@@ -37,12 +37,10 @@ def board() -> None:
         column.metric(label, counts[status], help=hint or f"of {counts['slos']} SLOs")
     last.metric("Firing alerts", counts["active_alerts"])
 
-    st.dataframe(
+    charts.table(
         charts.status_style(frame),
-        hide_index=True,
         column_order=charts.OVERVIEW_ORDER,
         column_config=charts.SLO_COLUMNS,
-        placeholder=charts.MISSING,
     )
     st.caption(shared.burn_rate_caption(source))
 

@@ -51,12 +51,10 @@ st.caption(f"Showing {since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC (the n
 # --- SLOs ----------------------------------------------------------------------------------------
 st.header("SLOs")
 summary = page.service_rows(shared.overview(source), service)
-st.dataframe(
+charts.table(
     charts.status_style(summary),
-    hide_index=True,
     column_order=charts.SERVICE_SLO_ORDER,
     column_config=charts.SLO_COLUMNS,
-    placeholder=charts.MISSING,
 )
 for slo, tab in zip(
     page.slos_of(config, service), st.tabs(page.slos_of(config, service)), strict=True
@@ -85,25 +83,13 @@ for panel in shared.panels(source, service, since, until):
 # --- monitors ------------------------------------------------------------------------------------
 st.header("Monitor runs")
 health = shared.monitor_health(source, service)
-st.dataframe(
-    health["health"], hide_index=True, column_config=charts.RUN_COLUMNS, placeholder=charts.MISSING
-)
+charts.table(health["health"], column_config=charts.RUN_COLUMNS)
 st.subheader("Failures and empty windows")
 if health["failures"].empty:
     st.caption("Every run succeeded.")
 else:
-    st.dataframe(
-        health["failures"],
-        hide_index=True,
-        column_order=charts.RUN_ORDER,
-        column_config=charts.RUN_COLUMNS,
-        placeholder=charts.MISSING,
+    charts.table(
+        health["failures"], column_order=charts.RUN_ORDER, column_config=charts.RUN_COLUMNS
     )
 with st.expander("Recent runs"):
-    st.dataframe(
-        health["recent"],
-        hide_index=True,
-        column_order=charts.RUN_ORDER,
-        column_config=charts.RUN_COLUMNS,
-        placeholder=charts.MISSING,
-    )
+    charts.table(health["recent"], column_order=charts.RUN_ORDER, column_config=charts.RUN_COLUMNS)

@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 import pandas as pd
 import streamlit as st
 
+from cockpit import auth
 from cockpit.config.loader import load_config
 from cockpit.config.models import Config
 from cockpit.errors import CockpitError
@@ -61,6 +62,19 @@ def cockpit(source: Key | None = None) -> tuple[Config, Store]:
         st.error(f"The cockpit cannot start: {exc}")
         st.stop()
         raise  # unreachable: st.stop() raises
+
+
+def operator_page(title: str) -> tuple[Key, Config, Store, auth.Operator | None]:
+    """The start of a page people act on: its title, the cockpit it reads, the message the last
+    write left, who is signed in; a new install's store stops it with what to do."""
+    st.title(title)
+    source = key()
+    config, store = cockpit(source)
+    show_flash()
+    operator = auth.current_operator()
+    if empty_store_notice():
+        st.stop()
+    return source, config, store, operator
 
 
 def clear() -> None:

@@ -15,7 +15,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from cockpit.store.tables import ActionRecord, MonitorRun, Outbox, SloEvaluation
+from cockpit.store import runs
+from cockpit.store.tables import ActionRecord, Outbox, SloEvaluation
 
 _action = ActionRecord.__table__
 _outbox = Outbox.__table__
@@ -186,17 +187,5 @@ def newest_ok_details(
 ) -> dict[str, Any] | None:
     """The details of the service's newest ok run of a monitor of ``kind`` whose window ended
     by ``at``."""
-    table = MonitorRun.__table__
-    query = (
-        sa.select(table.c.details)
-        .where(
-            (table.c.service == service)
-            & (table.c.kind == kind)
-            & (table.c.status == "ok")
-            & (table.c.window_end <= at)
-        )
-        .order_by(table.c.window_end.desc())
-        .limit(1)
-    )
-    text = conn.execute(query).scalar()
+    text = runs.newest_ok(conn, "details", service, at, kind=kind)
     return json.loads(text) if text else None

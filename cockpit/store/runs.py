@@ -245,23 +245,24 @@ def facts(
     ]
 
 
+def newest_ok(
+    conn: sa.Connection, column: str, service: str, until: datetime, **match: str
+) -> Any:
+    """``column`` of the service's newest ok run whose window ended by ``until`` among the runs
+    whose other columns equal ``match`` (``monitor=...`` or ``kind=...``); None if there is none."""
+    runs = MonitorRun.__table__
+    where = (runs.c.service == service) & (runs.c.status == "ok") & (runs.c.window_end <= until)
+    for name, value in match.items():
+        where &= runs.c[name] == value
+    query = sa.select(runs.c[column]).where(where).order_by(runs.c.window_end.desc()).limit(1)
+    return conn.execute(query).scalar()
+
+
 def last_ok_end(
     conn: sa.Connection, service: str, monitor: str, *, until: datetime
 ) -> datetime | None:
     """The window end of the newest ok run up to ``until``."""
-    runs = MonitorRun.__table__
-    query = (
-        sa.select(runs.c.window_end)
-        .where(
-            (runs.c.service == service)
-            & (runs.c.monitor == monitor)
-            & (runs.c.status == "ok")
-            & (runs.c.window_end <= until)
-        )
-        .order_by(runs.c.window_end.desc())
-        .limit(1)
-    )
-    return conn.execute(query).scalar()
+    return newest_ok(conn, "window_end", service, until, monitor=monitor)
 
 
 def measurements(

@@ -245,9 +245,7 @@ def facts(
     ]
 
 
-def newest_ok(
-    conn: sa.Connection, column: str, service: str, until: datetime, **match: str
-) -> Any:
+def newest_ok(conn: sa.Connection, column: str, service: str, until: datetime, **match: str) -> Any:
     """``column`` of the service's newest ok run whose window ended by ``until`` among the runs
     whose other columns equal ``match`` (``monitor=...`` or ``kind=...``); None if there is none."""
     runs = MonitorRun.__table__

@@ -99,18 +99,12 @@ def first_party_modules() -> dict[str, Path]:
 
 
 def imported_modules(path: Path, name: str, known: set[str]) -> set[str]:
-    """Every first-party module ``path`` imports, at the top or inside a function (a lazy
-    import is an edge too: it only hides a cycle), but not under ``if TYPE_CHECKING``."""
+    """Every first-party module ``path`` imports, at the top, inside a function or under
+    ``if TYPE_CHECKING`` (a lazy or a type-only import is an edge too: it only hides a cycle)."""
     tree = ast.parse(path.read_text())
-    skipped: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            skipped |= {id(n) for child in node.body for n in ast.walk(child)}
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     out: set[str] = set()
     for node in ast.walk(tree):
-        if id(node) in skipped:
-            continue
         targets: list[str] = []
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]

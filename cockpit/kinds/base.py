@@ -21,7 +21,6 @@ from monitors.base import MonitorResult
 if TYPE_CHECKING:  # pandas costs half a second to import: a config check needs none of it
     import pandas as pd
 
-    from cockpit.config.models import Config, Service
     from cockpit.kinds.panels import Block, PanelReader
 
 T = TypeVar("T")
@@ -51,10 +50,21 @@ class Preloaded:
     version: int
 
 
+class Service(Protocol):
+    """What a kind reads of its service's config: a :class:`cockpit.config.models.Service`,
+    which a kind cannot import (the config builds its union of monitors from the kinds)."""
+
+    name: str
+    schema_: Mapping[str, Any]
+    data: Any
+    prediction: Any
+    slos: Sequence[Any]
+
+
 class RunContext(Protocol):
     """What a kind may ask of the runner: reads and caches, never the store."""
 
-    config: Config
+    config: Any  # the cockpit.config.models.Config being run
     reports: bool  # keep optional artefacts (an Evidently report); off while backfilling
 
     def read_window(

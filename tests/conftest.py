@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -41,6 +42,24 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if not PG_URL:
         pytest.skip("COCKPIT_TEST_DATABASE_URL is not set (.ci/run sets it)")
     yield from _pg_schema_url(PG_URL)
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Any]:
+    """A migrated store on ``store_url``: a real SQLite file, and a real PostgreSQL."""
+    from cockpit.store import Store
+
+    opened = Store(store_url)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def filled(store: Any) -> tuple[Any, Any]:
+    """The config and the store of ``tests/read/stored.py``: three services' runs by hand."""
+    from tests.read.stored import fill
+
+    return fill(store)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

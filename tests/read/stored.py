@@ -126,6 +126,12 @@ def fill(store: Store) -> tuple[Config, Store]:
             drift_run("svc-0", END, 0.5, {"x": 0.01, "y": 0.3}),
         ]
     )
+    fire_valid_page(store)
+    return config, store
+
+
+def fire_valid_page(store: Store) -> None:
+    """svc-0's valid page fires, with one evidence line."""
     with store.engine.begin() as conn:
         conn.execute(
             sa.insert(Alert.__table__).values(
@@ -139,4 +145,3 @@ def fill(store: Store) -> tuple[Config, Store]:
                 evidence=json.dumps(["x: 50% out of range"]),
             )
         )
-    return config, store

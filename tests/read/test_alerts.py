@@ -2,43 +2,17 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from datetime import UTC, datetime
-
 import pytest
-import sqlalchemy as sa
 
 from cockpit.read import alerts
-from cockpit.store import Alert, Store
-
-END = datetime(2026, 10, 20, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    """A real SQLite file, and a real PostgreSQL when COCKPIT_TEST_DATABASE_URL is set."""
-    opened = Store(store_url)
-    yield opened
-    opened.close()
+from cockpit.store import Store
+from tests.read.stored import fire_valid_page
 
 
 @pytest.fixture
 def firing(store: Store) -> Store:
     """svc-0's valid page fires, with one evidence line."""
-    with store.engine.begin() as conn:
-        conn.execute(
-            sa.insert(Alert.__table__).values(
-                fingerprint="f1",
-                service="svc-0",
-                slo="valid",
-                severity="page",
-                state="firing",
-                started_at=END,
-                last_evaluated_at=END,
-                evidence=json.dumps(["x: 50% out of range"]),
-            )
-        )
+    fire_valid_page(store)
     return store
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,14 +14,6 @@ from cockpit.store import Incident, Store
 
 END = datetime(2026, 10, 20, 12, 0, tzinfo=UTC)
 STEP = timedelta(minutes=5)
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    """A real SQLite file, and a real PostgreSQL when COCKPIT_TEST_DATABASE_URL is set."""
-    opened = Store(store_url)
-    yield opened
-    opened.close()
 
 
 def test_incident_helpers() -> None:

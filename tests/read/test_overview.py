@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import sqlalchemy as sa
 
@@ -11,20 +9,7 @@ from cockpit.config.models import Config
 from cockpit.read import common
 from cockpit.read.overview import overview, overview_counts, service_badges
 from cockpit.store import Store
-from tests.read.stored import END, evaluation, fill, make_config, quality_run
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    """A real SQLite file, and a real PostgreSQL when COCKPIT_TEST_DATABASE_URL is set."""
-    opened = Store(store_url)
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def filled(store: Store) -> tuple[Config, Store]:
-    return fill(store)
+from tests.read.stored import END, evaluation, make_config, quality_run
 
 
 def test_overview_rows_sorted_by_what_needs_attention(filled: tuple[Config, Store]) -> None:

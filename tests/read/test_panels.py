@@ -3,7 +3,6 @@ drawn by its kind, from what the store reader gives it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,19 +13,7 @@ from cockpit.read.buckets import MAX_POINTS
 from cockpit.read.panels import Caption, Heatmap, Lines, Report, Table, panels, reader
 from cockpit.store import RunRecord, Store
 from tests.read import models
-from tests.read.stored import END, STEP, drift_run, fill, make_config, quality_run
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    opened = Store(store_url)
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def filled(store: Store) -> tuple[Config, Store]:
-    return fill(store)
+from tests.read.stored import END, STEP, drift_run, make_config, quality_run
 
 
 def test_every_monitor_gets_its_kinds_section_in_the_configs_order(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -17,20 +16,7 @@ from cockpit.read.service import (
     time_range,
 )
 from cockpit.store import RunRecord, Store
-from tests.read.stored import END, STEP, fill, make_config, quality_run
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    """A real SQLite file, and a real PostgreSQL when COCKPIT_TEST_DATABASE_URL is set."""
-    opened = Store(store_url)
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def filled(store: Store) -> tuple[Config, Store]:
-    return fill(store)
+from tests.read.stored import END, STEP, make_config, quality_run
 
 
 def test_sli_series_of_an_occurrence_slo_is_good_over_total(filled: tuple[Config, Store]) -> None:

@@ -4,22 +4,12 @@ on, and one based on an older version writes nothing."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from cockpit.store import Store
 from cockpit.store import incidents as repo
 
 AT = datetime(2026, 10, 10, 14, tzinfo=UTC)
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    opened = Store(store_url)
-    yield opened
-    opened.close()
 
 
 def test_a_save_based_on_an_older_version_writes_nothing(store: Store) -> None:

@@ -3,20 +3,10 @@ a dead claim taken over, failed rows requeued."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-
-import pytest
 
 from cockpit.store import Store, utcnow
 from cockpit.store import outbox as repo
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    opened = Store(store_url)
-    yield opened
-    opened.close()
 
 
 def test_a_message_is_queued_once_per_key(store: Store) -> None:

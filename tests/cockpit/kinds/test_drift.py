@@ -3,7 +3,6 @@ store built by hand."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,20 +11,7 @@ from cockpit.config.models import Config
 from cockpit.kinds.drift import drift_latest, drift_matrix, drift_report, drift_scores
 from cockpit.read.panels import reader
 from cockpit.store import RunRecord, Store
-from tests.read.stored import END, drift_run, fill, make_config
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    """A real SQLite file, and a real PostgreSQL when COCKPIT_TEST_DATABASE_URL is set."""
-    opened = Store(store_url)
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def filled(store: Store) -> tuple[Config, Store]:
-    return fill(store)
+from tests.read.stored import END, drift_run, make_config
 
 
 def test_drift_scores_matrix_and_latest(filled: tuple[Config, Store]) -> None:

@@ -3,23 +3,12 @@ read from a real store built by hand."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from cockpit.config.loader import parse_config
 from cockpit.kinds.panels import Caption, Lines, Metric, Row, Rule, Table
 from cockpit.kinds.prediction_quality import panel, prediction_quality
 from cockpit.read.panels import reader
 from cockpit.store import Store
 from tests.read.models import CONFIG, END, fill
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    opened = Store(store_url)
-    yield opened
-    opened.close()
 
 
 def test_the_newest_run_with_its_breakdowns(store: Store) -> None:

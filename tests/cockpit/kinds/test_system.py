@@ -3,23 +3,12 @@ store built by hand."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from cockpit.config.loader import parse_config
 from cockpit.kinds.panels import Caption, Lines, Rule
 from cockpit.kinds.system import panel
 from cockpit.read.panels import reader
 from cockpit.store import Store
 from tests.read.models import CONFIG, fill
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    opened = Store(store_url)
-    yield opened
-    opened.close()
 
 
 def test_latency_percentiles_against_the_threshold_titled_with_their_slo(store: Store) -> None:

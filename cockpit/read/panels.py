@@ -48,7 +48,6 @@ __all__ = [
     "StoreReader",
     "Table",
     "panels",
-    "reader",
 ]
 
 
@@ -112,18 +111,6 @@ class StoreReader:
         return schedule.interval(self.monitor, self.until or utcnow())
 
 
-def reader(
-    store: Store,
-    config: cfg.Config,
-    service: str,
-    monitor: str,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> StoreReader:
-    """What a kind's panel reads for ``monitor`` of ``service`` over ``(since, until]``."""
-    return StoreReader(store, config, service, monitor, since, until)
-
-
 def panels(
     store: Store,
     config: cfg.Config,
@@ -138,6 +125,6 @@ def panels(
         of = kind(monitor.kind)
         if of.panel is None:
             continue
-        blocks = of.panel(reader(store, config, service, monitor.name, since, until))
+        blocks = of.panel(StoreReader(store, config, service, monitor.name, since, until))
         out.append(Panel(f"{of.title or of.name}: {monitor.name}", monitor.name, tuple(blocks)))
     return out

@@ -26,7 +26,7 @@ from cockpit.config.loader import load_config
 from cockpit.kinds.drift import drift_report
 from cockpit.read import incidents
 from cockpit.read import postmortem as pm
-from cockpit.read.panels import reader
+from cockpit.read.panels import StoreReader
 from cockpit.store import ActionRecord, Alert, Audit, Incident, Outbox, Silence, Store
 from slo.status import STATUS_RANK
 
@@ -290,7 +290,7 @@ def test_service_page_shows_the_unit_change_in_data_quality_and_drift(scenario: 
     [report] = at.get("iframe")
     config = load_config(scenario)
     stored = drift_report(
-        reader(Store(config.store_url()), config, "loan-default", "feature-drift")
+        StoreReader(Store(config.store_url()), config, "loan-default", "feature-drift")
     )
     assert stored is not None and report.proto.srcdoc == stored["html"]
     assert "height_cm" in stored["html"]

@@ -17,7 +17,7 @@ import pytest
 from cockpit.config.loader import load_config
 from cockpit.engine.runner import Runner, backfill
 from cockpit.kinds.drift import drift_report
-from cockpit.read.panels import reader
+from cockpit.read.panels import StoreReader
 from cockpit.store import RunRecord, Store
 
 T0 = datetime(2026, 10, 1, tzinfo=UTC)
@@ -265,7 +265,7 @@ def test_a_backfill_keeps_the_report_of_the_newest_ok_drift_window(
     ok = [r for r in records if r.status == "ok"]
     assert ok and records[-1].status == "no_data"
     newest_ok = max(r.window_end for r in ok)
-    found = drift_report(reader(store, config, "loan", "drift"))
+    found = drift_report(StoreReader(store, config, "loan", "drift"))
     assert found is not None, "the backfill left no report"
     assert found["at"] == newest_ok
     assert "height_cm" in found["html"]
@@ -291,7 +291,7 @@ def test_a_report_written_from_another_working_directory_is_found(
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)  # the cockpit runs from yet another folder
     config = load_config(Path("..") / "project" / "cockpit.yaml")
-    found = drift_report(reader(Store(url), config, "loan", "drift"))
+    found = drift_report(StoreReader(Store(url), config, "loan", "drift"))
     assert found is not None, "the report the run wrote is not found"
     assert Path(found["path"]) == config_path.parent / "reports" / "loan" / "drift" / "latest.html"
     [run] = Store(url).runs("loan", "drift")

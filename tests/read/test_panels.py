@@ -10,7 +10,7 @@ import pytest
 
 from cockpit.config.models import Config
 from cockpit.read.buckets import MAX_POINTS
-from cockpit.read.panels import Caption, Heatmap, Lines, Report, Table, panels, reader
+from cockpit.read.panels import Caption, Heatmap, Lines, Report, StoreReader, Table, panels
 from cockpit.store import RunRecord, Store
 from tests.read import models
 from tests.read.stored import END, STEP, drift_run, make_config, quality_run
@@ -40,7 +40,9 @@ def test_a_service_without_runs_gets_each_kinds_empty_section(store: Store) -> N
 
 def test_the_range_bounds_what_a_panel_reads(filled: tuple[Config, Store]) -> None:
     config, store = filled
-    late = reader(store, config, "svc-0", "drift", since=END - timedelta(minutes=30), until=END)
+    late = StoreReader(
+        store, config, "svc-0", "drift", since=END - timedelta(minutes=30), until=END
+    )
     assert late.series(None, how=None)["at"].unique().tolist() == [END]
     assert late.step() == timedelta(hours=1)  # the monitor runs every hour
 
@@ -50,7 +52,7 @@ def test_the_reader_buckets_long_series_by_the_asked_aggregate(store: Store) -> 
     store.save_runs(
         [quality_run("svc-0", END - STEP * i, 100 - (i % 2) * 50, 100) for i in range(2000)]
     )
-    read = reader(store, config, "svc-0", "quality")
+    read = StoreReader(store, config, "svc-0", "quality")
     best = read.series(["valid_rows_share"], how="max")
     worst = read.series(["valid_rows_share"], how="min")
     assert len(best) == len(worst) <= MAX_POINTS
@@ -63,7 +65,7 @@ def test_the_reader_buckets_long_series_by_the_asked_aggregate(store: Store) -> 
 
 def test_the_newest_ok_run_comes_with_the_slis_asked_for(filled: tuple[Config, Store]) -> None:
     config, store = filled
-    newest = reader(store, config, "svc-1", "quality").latest_ok(["valid_rows_share"])
+    newest = StoreReader(store, config, "svc-1", "quality").latest_ok(["valid_rows_share"])
     assert newest is not None and newest.at == END - STEP  # its newest run failed
     assert newest.slis == {"valid_rows_share": pytest.approx(199 / 200)}
 
@@ -77,4 +79,4 @@ def test_a_stored_report_path_is_read_beside_the_config(store: Store, tmp_path: 
     [_heatmap, _caption, _table, report] = panels(store, config, "svc-0")[1].blocks
     assert isinstance(report, Report) and report.html == "<html>drift report</html>"
     assert report.label.startswith("Show the Evidently report of 2026-10-20 12:00 UTC")
-    assert reader(store, config, "svc-0", "drift").artifact("reports/gone.html") is None
+    assert StoreReader(store, config, "svc-0", "drift").artifact("reports/gone.html") is None

@@ -9,18 +9,18 @@ import pytest
 
 from cockpit.config.models import Config
 from cockpit.kinds.drift import drift_latest, drift_matrix, drift_report, drift_scores
-from cockpit.read.panels import reader
+from cockpit.read.panels import StoreReader
 from cockpit.store import RunRecord, Store
 from tests.read.stored import END, drift_run, make_config
 
 
 def test_drift_scores_matrix_and_latest(filled: tuple[Config, Store]) -> None:
     config, store = filled
-    scores = drift_scores(reader(store, config, "svc-0", "drift"))
+    scores = drift_scores(StoreReader(store, config, "svc-0", "drift"))
     matrix = drift_matrix(scores)
     assert list(matrix.columns) == ["x", "y"]
     assert matrix.loc[END].tolist() == [0.01, 0.3]
-    latest = drift_latest(reader(store, config, "svc-0", "drift"))
+    latest = drift_latest(StoreReader(store, config, "svc-0", "drift"))
     assert latest.iloc[0]["column"] == "x" and bool(latest.iloc[0]["drifted"])
     # ks is a p-value test: severity = threshold / p, above 1 when drifted
     newest = scores[scores["at"] == END].set_index("column")["severity"]
@@ -30,7 +30,7 @@ def test_drift_scores_matrix_and_latest(filled: tuple[Config, Store]) -> None:
 
 def test_drift_report_is_none_without_a_stored_report(filled: tuple[Config, Store]) -> None:
     config, store = filled
-    assert drift_report(reader(store, config, "svc-0", "drift")) is None
+    assert drift_report(StoreReader(store, config, "svc-0", "drift")) is None
 
 
 def test_drift_report_reads_the_newest_stored_html(store: Store, tmp_path: Path) -> None:
@@ -39,7 +39,7 @@ def test_drift_report_reads_the_newest_stored_html(store: Store, tmp_path: Path)
     report.write_text("<html>drift report</html>")
     run = drift_run("svc-0", END, 0.1, {"x": 0.5})
     store.save_run(RunRecord(**{**run.__dict__, "details": {"report_path": str(report)}}))
-    found = drift_report(reader(store, config, "svc-0", "drift"))
+    found = drift_report(StoreReader(store, config, "svc-0", "drift"))
     assert found is not None and found["html"] == "<html>drift report</html>"
     report.unlink()
-    assert drift_report(reader(store, config, "svc-0", "drift")) is None
+    assert drift_report(StoreReader(store, config, "svc-0", "drift")) is None

@@ -6,14 +6,14 @@ from __future__ import annotations
 from cockpit.config.loader import parse_config
 from cockpit.kinds.panels import Caption, Lines, Metric, Row, Rule, Table
 from cockpit.kinds.prediction_quality import panel, prediction_quality
-from cockpit.read.panels import reader
+from cockpit.read.panels import StoreReader
 from cockpit.store import Store
 from tests.read.models import CONFIG, END, fill
 
 
 def test_the_newest_run_with_its_breakdowns(store: Store) -> None:
     config = fill(store)
-    latest = prediction_quality(reader(store, config, "loan", "accuracy"))
+    latest = prediction_quality(StoreReader(store, config, "loan", "accuracy"))
     assert (latest["metric"], latest["at"], latest["value"]) == ("accuracy", END, 0.75)
     assert latest["by_model_version"].to_dict("records") == [
         {"model_version": "v1", "accuracy": 0.75, "rows": 900}
@@ -25,7 +25,7 @@ def test_the_panel_shows_the_value_the_series_against_its_slo_and_the_breakdowns
     store: Store,
 ) -> None:
     config = fill(store)
-    metric, lines, row = panel(reader(store, config, "loan", "accuracy"))
+    metric, lines, row = panel(StoreReader(store, config, "loan", "accuracy"))
     assert metric == Metric("accuracy (newest run, 2026-10-20 12:00 UTC)", "0.7500")
     assert isinstance(lines, Lines) and lines.title == "accuracy per window"
     assert lines.data["value"].tolist() == [0.9, 0.75]
@@ -35,5 +35,5 @@ def test_the_panel_shows_the_value_the_series_against_its_slo_and_the_breakdowns
 
 
 def test_before_any_ok_run_the_panel_says_why(store: Store) -> None:
-    blocks = panel(reader(store, parse_config(CONFIG), "loan", "accuracy"))
+    blocks = panel(StoreReader(store, parse_config(CONFIG), "loan", "accuracy"))
     assert blocks == [Caption("No successful run yet (labels may not have arrived).")]

@@ -72,11 +72,16 @@ def overview(store: Store, config: cfg.Config) -> pd.DataFrame:
     evaluations, runs, last_ok = facts.evaluations, facts.runs, facts.ok_runs
     slis, firing = facts.slis, facts.firing
 
+    newest: dict[str, datetime] = {}  # each service's newest evaluation or run
+    moments = [(s, e["at"]) for (s, _), e in evaluations.items()]
+    moments += [(s, r["window_end"]) for (s, _), r in runs.items()]
+    for name, moment in moments:
+        if name not in newest or moment > newest[name]:
+            newest[name] = moment
+
     rows = []
     for service in config.services:
-        moments = [e["at"] for (s, _), e in evaluations.items() if s == service.name]
-        moments += [r["window_end"] for (s, _), r in runs.items() if s == service.name]
-        as_of = max(moments, default=None)
+        as_of = newest.get(service.name)
         state: dict[str, str] = {}
         for m in service.monitors:
             last = runs.get((service.name, m.name))

@@ -30,7 +30,7 @@ class MonitorRun(SQLModel, table=True):
     good: float | None = None
     total: float | None = None
     duration_s: float = 0.0
-    error: str | None = None
+    error: str | None = Field(default=None, sa_type=sa.Text)
     details: str | None = Field(default=None, sa_type=sa.Text)  # JSON
     reference_version: str | None = Field(default=None, max_length=100)
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

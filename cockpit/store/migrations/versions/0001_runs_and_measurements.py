@@ -3,46 +3,53 @@
 import sqlalchemy as sa
 from alembic import op
 
+from cockpit.store.columns import (
+    FLOAT,
+    INT,
+    KIND,
+    NAME,
+    SHORT,
+    TEXT,
+    TS,
+    create_table,
+    optional,
+    refers,
+    required,
+)
+
 revision = "0001"
 down_revision = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "monitor_run",
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("service", sa.String(200), nullable=False),
-        sa.Column("monitor", sa.String(200), nullable=False),
-        sa.Column("kind", sa.String(40), nullable=False),
-        sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("window_end", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("status", sa.String(20), nullable=False),
-        sa.Column("good", sa.Float(), nullable=True),
-        sa.Column("total", sa.Float(), nullable=True),
-        sa.Column("duration_s", sa.Float(), nullable=False),
-        sa.Column("error", sa.Text(), nullable=True),
-        sa.Column("details", sa.Text(), nullable=True),
-        sa.Column("reference_version", sa.String(100), nullable=True),
-        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        required("service", NAME),
+        required("monitor", NAME),
+        required("kind", KIND),
+        required("window_start", TS),
+        required("window_end", TS),
+        required("status", SHORT),
+        optional("good", FLOAT),
+        optional("total", FLOAT),
+        required("duration_s", FLOAT),
+        optional("error", TEXT),
+        optional("details", TEXT),
+        optional("reference_version", sa.String(100)),
+        required("started_at", TS),
         sa.UniqueConstraint("service", "monitor", "window_end", name="uq_monitor_run_window"),
     )
     op.create_index(
         "ix_monitor_run_service_monitor_end", "monitor_run", ["service", "monitor", "window_end"]
     )
-    op.create_table(
+    create_table(
         "sli_measurement",
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column(
-            "run_id",
-            sa.Integer(),
-            sa.ForeignKey("monitor_run.id", ondelete="CASCADE"),
-            nullable=False,
-        ),
-        sa.Column("service", sa.String(200), nullable=False),
-        sa.Column("monitor", sa.String(200), nullable=False),
-        sa.Column("name", sa.String(300), nullable=False),
-        sa.Column("value", sa.Float(), nullable=True),
-        sa.Column("window_end", sa.DateTime(timezone=True), nullable=False),
+        required("run_id", INT, refers("monitor_run", ondelete="CASCADE")),
+        required("service", NAME),
+        required("monitor", NAME),
+        required("name", sa.String(300)),
+        optional("value", FLOAT),
+        required("window_end", TS),
     )
     op.create_index("ix_sli_measurement_run_id", "sli_measurement", ["run_id"])
     op.create_index(

@@ -3,25 +3,26 @@
 import sqlalchemy as sa
 from alembic import op
 
+from cockpit.store.columns import FLOAT, NAME, SHORT, TEXT, TS, create_table, optional, required
+
 revision = "0002"
 down_revision = "0001"
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "slo_evaluation",
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("service", sa.String(200), nullable=False),
-        sa.Column("slo", sa.String(200), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("method", sa.String(20), nullable=False),
-        sa.Column("objective", sa.Float(), nullable=False),
-        sa.Column("good", sa.Float(), nullable=False),
-        sa.Column("total", sa.Float(), nullable=False),
-        sa.Column("error_budget_remaining", sa.Float(), nullable=True),
-        sa.Column("burn_rates", sa.Text(), nullable=False),
-        sa.Column("alert_severity", sa.String(20), nullable=True),
-        sa.Column("alert", sa.Text(), nullable=True),
+        required("service", NAME),
+        required("slo", NAME),
+        required("at", TS),
+        required("method", SHORT),
+        required("objective", FLOAT),
+        required("good", FLOAT),
+        required("total", FLOAT),
+        optional("error_budget_remaining", FLOAT),
+        required("burn_rates", TEXT),
+        optional("alert_severity", SHORT),
+        optional("alert", TEXT),
         sa.UniqueConstraint("service", "slo", "at", name="uq_slo_evaluation_at"),
     )
     op.create_index("ix_slo_evaluation_series", "slo_evaluation", ["service", "slo", "at"])

@@ -3,43 +3,53 @@
 import sqlalchemy as sa
 from alembic import op
 
+from cockpit.store.columns import (
+    INT,
+    KIND,
+    NAME,
+    SHORT,
+    STATUS,
+    TEXT,
+    TS,
+    create_table,
+    optional,
+    refers,
+    required,
+)
+
 revision = "0004"
 down_revision = "0003"
 
-TS = sa.DateTime(timezone=True)
-
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "incident",
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("service", sa.String(200), nullable=False),
-        sa.Column("title", sa.String(500), nullable=False),
-        sa.Column("severity", sa.String(20), nullable=False),
-        sa.Column("status", sa.String(30), nullable=False),
-        sa.Column("opened_at", TS, nullable=False),
-        sa.Column("mitigated_at", TS, nullable=True),
-        sa.Column("resolved_at", TS, nullable=True),
-        sa.Column("closed_at", TS, nullable=True),
-        sa.Column("postmortem", sa.Text(), nullable=True),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("updated_at", TS, nullable=True),
-        sa.Column("updated_by", sa.String(200), nullable=True),
+        required("service", NAME),
+        required("title", sa.String(500)),
+        required("severity", SHORT),
+        required("status", STATUS),
+        required("opened_at", TS),
+        optional("mitigated_at", TS),
+        optional("resolved_at", TS),
+        optional("closed_at", TS),
+        optional("postmortem", TEXT),
+        required("version", INT),
+        optional("updated_at", TS),
+        optional("updated_by", NAME),
     )
-    op.create_table(
+    create_table(
         "incident_event",
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("incident_id", sa.Integer(), sa.ForeignKey("incident.id"), nullable=False),
-        sa.Column("at", TS, nullable=False),
-        sa.Column("kind", sa.String(40), nullable=False),
-        sa.Column("actor", sa.String(200), nullable=True),
-        sa.Column("text", sa.Text(), nullable=False),
-        sa.Column("alert_id", sa.Integer(), nullable=True),
-        sa.Column("action_id", sa.Integer(), nullable=True),
+        required("incident_id", INT, refers("incident")),
+        required("at", TS),
+        required("kind", KIND),
+        optional("actor", NAME),
+        required("text", TEXT),
+        optional("alert_id", INT),
+        optional("action_id", INT),
     )
     op.create_index("ix_incident_event_incident_id", "incident_event", ["incident_id"])
     with op.batch_alter_table("alert") as batch:
-        batch.add_column(sa.Column("incident_id", sa.Integer(), nullable=True))
+        batch.add_column(optional("incident_id", INT))
 
 
 def downgrade() -> None:

@@ -3,25 +3,24 @@
 import sqlalchemy as sa
 from alembic import op
 
+from cockpit.store.columns import INT, NAME, SHORT, TS, create_table, optional, required
+
 revision = "0005"
 down_revision = "0004"
 
-TS = sa.DateTime(timezone=True)
-
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "daemon_heartbeat",
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("host", sa.String(200), nullable=False),
-        sa.Column("pid", sa.Integer(), nullable=False),
-        sa.Column("role", sa.String(20), nullable=False),
-        sa.Column("started_at", TS, nullable=False),
-        sa.Column("beat_at", TS, nullable=False),
+        required("host", NAME),
+        required("pid", INT),
+        required("role", SHORT),
+        required("started_at", TS),
+        required("beat_at", TS),
         sa.UniqueConstraint("host", "pid", name="uq_daemon_heartbeat_process"),
     )
     with op.batch_alter_table("silence") as batch:
-        batch.add_column(sa.Column("ended_by", sa.String(200), nullable=True))
+        batch.add_column(optional("ended_by", NAME))
 
 
 def downgrade() -> None:

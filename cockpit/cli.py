@@ -174,10 +174,10 @@ def run_once(
 
 def _headline(config: Config, run: dict[str, Any]) -> str:
     """The run's headline SLI, as its monitor's kind names it."""
-    from cockpit.kinds.registry import kind
+    from cockpit.kinds.registry import KINDS
 
     monitor = config.service(run["service"]).monitor(run["monitor"])
-    return kind(monitor.kind).headline_of(monitor, run["slis"])
+    return KINDS.get(monitor.kind).headline_of(monitor, run["slis"])
 
 
 @app.command()

@@ -76,12 +76,12 @@ def backfill_with_progress(
 
 def daily_table(store: Store, config: Config) -> pd.DataFrame:
     """One row per day, one column per service/monitor: the day's worst headline SLI."""
-    from cockpit.kinds.registry import kind
+    from cockpit.kinds.registry import KINDS
 
     columns = {}
     for service in config.services:
         for monitor in service.monitors:
-            headline = kind(monitor.kind).headline
+            headline = KINDS.get(monitor.kind).headline
             if headline is None:
                 continue
             best = headline(monitor)

@@ -1,6 +1,6 @@
 """The sinks the cockpit knows, by name.
 
-A sink module calls :func:`register` once; the config's ``notifiers`` model is rebuilt from
+A sink module calls ``SINKS.register`` once; the config's ``notifiers`` model is rebuilt from
 what is registered (so a sink registered later, a plugin or a test's toy sink, validates and
 delivers like the built-in ones).
 """
@@ -11,12 +11,6 @@ from alerting.sinks.base import Sink
 from monitors.registry import Registry
 
 SINKS: Registry[Sink] = Registry("sink")
-
-register = SINKS.register
-unregister = SINKS.unregister
-sink = SINKS.get
-sinks = SINKS.all
-on_change = SINKS.on_change
 
 
 def notifiers() -> list[Sink]:

@@ -332,4 +332,4 @@ class Slack(Sink):
         return Thread(ts, (result.meta or {}).get("channel")) if ts else None
 
 
-SINK = registry.register(Slack())
+SINK = registry.SINKS.register(Slack())

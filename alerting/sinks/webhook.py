@@ -253,4 +253,4 @@ class Webhook(Sink):
         return post(request, timeout_s=settings.timeout.total_seconds())
 
 
-SINK = registry.register(Webhook())
+SINK = registry.SINKS.register(Webhook())

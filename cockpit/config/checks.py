@@ -121,7 +121,7 @@ def _slo_meaning(
 def _kind(monitor: Any) -> Kind | None:
     name = monitor.get("kind") if isinstance(monitor, dict) else None
     try:
-        return registry.kind(name) if isinstance(name, str) else None
+        return registry.KINDS.get(name) if isinstance(name, str) else None
     except KeyError:
         return None  # the structure pass names the known kinds
 

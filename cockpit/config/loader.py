@@ -178,4 +178,4 @@ def _known_keys_of(_kinds: tuple[str, ...]) -> list[str]:
 
 
 def _known_keys() -> list[str]:
-    return _known_keys_of(tuple(k.name for k in registry.kinds()))
+    return _known_keys_of(tuple(k.name for k in registry.KINDS.all()))

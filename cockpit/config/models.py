@@ -239,7 +239,7 @@ def resolve_sqlite_url(url: str, base_dir: Path) -> str:
 def _rebuild() -> None:
     """A service's monitors: the union of every registered kind's model, told apart by
     ``kind``."""
-    models = tuple(k.model for k in registry.kinds())
+    models = tuple(k.model for k in registry.KINDS.all())
     union = Annotated[Union[models], Field(discriminator="kind")]  # noqa: UP007 - built at run time
     Service.model_fields["monitors"].annotation = list[union]  # type: ignore[valid-type]
     Service.model_rebuild(force=True)
@@ -257,5 +257,5 @@ def _rebuild_notifiers() -> None:
 
 # A sink's settings name environment variables and durations by the config's own rules.
 sink_fields.use(env_name=base._env_name, duration=base._duration)
-registry.on_change(_rebuild)
-sink_registry.on_change(_rebuild_notifiers)
+registry.KINDS.on_change(_rebuild)
+sink_registry.SINKS.on_change(_rebuild_notifiers)

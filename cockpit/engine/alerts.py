@@ -25,7 +25,7 @@ from cockpit.config import models as cfg
 from cockpit.durations import format_duration
 from cockpit.engine import actions, health, incidents, notify
 from cockpit.engine.slos import SloReport
-from cockpit.kinds.registry import kind
+from cockpit.kinds.registry import KINDS
 from cockpit.store import Alert, Connection, Silence, Store, run_details
 from cockpit.store import alerts as repo
 from cockpit.timefmt import iso, iso_or_none
@@ -260,7 +260,7 @@ def _evidence(
     if run is None:
         return []
     try:
-        return kind(monitor.kind).evidence(run_details(run))[:EVIDENCE_LINES]
+        return KINDS.get(monitor.kind).evidence(run_details(run))[:EVIDENCE_LINES]
     except Exception:  # evidence is a courtesy: never let it stop an alert
         log.exception("could not build evidence for %s/%s", decision.service, decision.slo)
         return []

@@ -121,7 +121,7 @@ class Deliverer:
     def _sink(self, kind: str, target: str) -> tuple[Sink | None, Any]:
         """The row's sink and its settings (None when the config has none any more)."""
         try:
-            sink = sinks.sink(kind)
+            sink = sinks.SINKS.get(kind)
         except KeyError:
             return None, None
         if sink.section == "webhooks":

@@ -29,7 +29,7 @@ from cockpit.config.base import MonitorBase
 from cockpit.engine import schedule
 from cockpit.errors import CockpitError, SourceError
 from cockpit.kinds.base import Preloaded, Window
-from cockpit.kinds.registry import kind
+from cockpit.kinds.registry import KINDS
 from cockpit.sources import DataSource, PreloadedSource, build_source
 from cockpit.store import RunRecord, Store
 from cockpit.timefmt import iso
@@ -156,7 +156,9 @@ class Runner:
         started = time.perf_counter()
         reference_version = None
         try:
-            result, reference_version = kind(monitor.kind).run(self, service, monitor, window, at)
+            result, reference_version = KINDS.get(monitor.kind).run(
+                self, service, monitor, window, at
+            )
             status, error = result.status, None
         except (CockpitError, ValueError) as exc:
             result, status, error = MonitorResult(status="ok"), "failed", str(exc)
@@ -439,7 +441,7 @@ def _after_backfill(
     """Each kind's once-per-backfill step on its newest ok run; the runs it changed."""
     changed = []
     for index, tick, service, monitor in newest_ok:
-        step = kind(monitor.kind).after_backfill
+        step = KINDS.get(monitor.kind).after_backfill
         record = records[index]
         if step is None or runner.store.runs(
             service.name, monitor.name, since=record.window_end, status="ok", limit=1

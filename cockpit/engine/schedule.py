@@ -10,7 +10,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from cockpit.config.base import MonitorBase
 from cockpit.config.models import Service
-from cockpit.kinds.registry import kind
+from cockpit.kinds.registry import KINDS
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -77,7 +77,7 @@ def ticks(monitor: MonitorBase, start: datetime, end: datetime) -> list[datetime
 def label_delay(service: Service, monitor: MonitorBase) -> timedelta:
     """How far a monitor's windows lag its ticks (its kind says: a prediction-quality monitor
     waits for late labels; most look up to the tick)."""
-    return kind(monitor.kind).label_delay(service, monitor)  # type: ignore[attr-defined]
+    return KINDS.get(monitor.kind).label_delay(service, monitor)  # type: ignore[attr-defined]
 
 
 def expected_end(service: Service, monitor: MonitorBase, at: datetime) -> datetime:

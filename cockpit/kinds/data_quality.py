@@ -16,7 +16,7 @@ from cockpit.config.base import MonitorBase
 from cockpit.errors import SourceError
 from cockpit.kinds.base import Headline, Kind, Outcome, Problems, RunContext, Window
 from cockpit.kinds.panels import Block, Caption, Lines, PanelReader, Table, per_column
-from cockpit.kinds.registry import register
+from cockpit.kinds.registry import KINDS
 
 log = logging.getLogger(__name__)
 CHECKS = ("missing", "type_error", "out_of_range", "unexpected")
@@ -157,7 +157,7 @@ def panel(reader: PanelReader) -> list[Block]:
     ]
 
 
-KIND = register(
+KIND = KINDS.register(
     Kind(
         name="data_quality",
         title="Data quality",

@@ -25,7 +25,7 @@ from cockpit.kinds.panels import (
     Table,
     per_column,
 )
-from cockpit.kinds.registry import register
+from cockpit.kinds.registry import KINDS
 from monitors.base import MonitorResult
 
 log = logging.getLogger(__name__)
@@ -275,7 +275,7 @@ def panel(reader: PanelReader) -> list[Block]:
     return blocks
 
 
-KIND = register(
+KIND = KINDS.register(
     Kind(
         name="drift",
         title="Drift",

@@ -25,7 +25,7 @@ from cockpit.kinds.panels import (
     Table,
     slo_rules,
 )
-from cockpit.kinds.registry import register
+from cockpit.kinds.registry import KINDS
 from monitors.base import MonitorResult
 
 MetricName = Literal[
@@ -259,7 +259,7 @@ def panel(reader: PanelReader) -> list[Block]:
     return blocks
 
 
-KIND = register(
+KIND = KINDS.register(
     Kind(
         name="prediction_quality",
         title="Prediction quality",

@@ -1,6 +1,6 @@
 """The monitor kinds the cockpit knows, by name.
 
-A kind module calls :func:`register` once; the config's monitor union is rebuilt from what is
+A kind module calls ``KINDS.register`` once; the config's monitor union is rebuilt from what is
 registered (so a kind registered later, a plugin or a test's toy kind, validates like the
 built-in ones).
 """
@@ -11,9 +11,3 @@ from cockpit.kinds.base import Kind
 from monitors.registry import Registry
 
 KINDS: Registry[Kind] = Registry("monitor kind")
-
-register = KINDS.register
-unregister = KINDS.unregister
-kind = KINDS.get
-kinds = KINDS.all
-on_change = KINDS.on_change

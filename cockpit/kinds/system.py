@@ -14,7 +14,7 @@ from cockpit.config.base import Duration, EnvName, MonitorBase, Strict
 from cockpit.errors import MonitorError
 from cockpit.kinds.base import Headline, Kind, Outcome, RunContext, Window
 from cockpit.kinds.panels import Block, Caption, Lines, PanelReader, Rule
-from cockpit.kinds.registry import register
+from cockpit.kinds.registry import KINDS
 
 
 class PrometheusQuery(Strict):
@@ -131,7 +131,7 @@ def panel(reader: PanelReader) -> list[Block]:
     ]
 
 
-KIND = register(
+KIND = KINDS.register(
     Kind(
         name="system",
         title="System",

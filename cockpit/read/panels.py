@@ -30,7 +30,7 @@ from cockpit.kinds.panels import (
     RunView,
     Table,
 )
-from cockpit.kinds.registry import kind
+from cockpit.kinds.registry import KINDS
 from cockpit.read.common import finite
 from cockpit.read.service import metric_series
 from cockpit.store import Store, run_details, utcnow
@@ -122,7 +122,7 @@ def panels(
     order, headed ``"<kind title>: <monitor>"``."""
     out = []
     for monitor in config.service(service).monitors:
-        of = kind(monitor.kind)
+        of = KINDS.get(monitor.kind)
         if of.panel is None:
             continue
         blocks = of.panel(StoreReader(store, config, service, monitor.name, since, until))

@@ -138,9 +138,9 @@ notifiers:
 
 @pytest.fixture
 def chat() -> Iterator[Chat]:
-    sink = registry.register(Chat())
+    sink = registry.SINKS.register(Chat())
     yield sink
-    registry.unregister(sink.name)
+    registry.SINKS.unregister(sink.name)
 
 
 @pytest.fixture

@@ -92,9 +92,9 @@ services:
 
 @pytest.fixture
 def toy() -> Iterator[Kind]:
-    registry.register(TOY)
+    registry.KINDS.register(TOY)
     yield TOY
-    registry.unregister(TOY.name)
+    registry.KINDS.unregister(TOY.name)
 
 
 def test_without_its_module_the_kind_is_unknown() -> None:

@@ -3,53 +3,41 @@
 import sqlalchemy as sa
 from alembic import op
 
-from cockpit.store.columns import (
-    FLOAT,
-    INT,
-    KIND,
-    NAME,
-    SHORT,
-    TEXT,
-    TS,
-    create_table,
-    optional,
-    refers,
-    required,
-)
+from cockpit.store import columns as c
 
 revision = "0001"
 down_revision = None
 
 
 def upgrade() -> None:
-    create_table(
+    c.create_table(
         "monitor_run",
-        required("service", NAME),
-        required("monitor", NAME),
-        required("kind", KIND),
-        required("window_start", TS),
-        required("window_end", TS),
-        required("status", SHORT),
-        optional("good", FLOAT),
-        optional("total", FLOAT),
-        required("duration_s", FLOAT),
-        optional("error", TEXT),
-        optional("details", TEXT),
-        optional("reference_version", sa.String(100)),
-        required("started_at", TS),
+        c.required("service", c.NAME),
+        c.required("monitor", c.NAME),
+        c.required("kind", c.KIND),
+        c.required("window_start", c.TS),
+        c.required("window_end", c.TS),
+        c.required("status", c.SHORT),
+        c.optional("good", c.FLOAT),
+        c.optional("total", c.FLOAT),
+        c.required("duration_s", c.FLOAT),
+        c.optional("error", c.TEXT),
+        c.optional("details", c.TEXT),
+        c.optional("reference_version", sa.String(100)),
+        c.required("started_at", c.TS),
         sa.UniqueConstraint("service", "monitor", "window_end", name="uq_monitor_run_window"),
     )
     op.create_index(
         "ix_monitor_run_service_monitor_end", "monitor_run", ["service", "monitor", "window_end"]
     )
-    create_table(
+    c.create_table(
         "sli_measurement",
-        required("run_id", INT, refers("monitor_run", ondelete="CASCADE")),
-        required("service", NAME),
-        required("monitor", NAME),
-        required("name", sa.String(300)),
-        optional("value", FLOAT),
-        required("window_end", TS),
+        c.required("run_id", c.INT, c.refers("monitor_run", ondelete="CASCADE")),
+        c.required("service", c.NAME),
+        c.required("monitor", c.NAME),
+        c.required("name", sa.String(300)),
+        c.optional("value", c.FLOAT),
+        c.required("window_end", c.TS),
     )
     op.create_index("ix_sli_measurement_run_id", "sli_measurement", ["run_id"])
     op.create_index(

@@ -3,24 +3,24 @@
 import sqlalchemy as sa
 from alembic import op
 
-from cockpit.store.columns import INT, NAME, SHORT, TS, create_table, optional, required
+from cockpit.store import columns as c
 
 revision = "0005"
 down_revision = "0004"
 
 
 def upgrade() -> None:
-    create_table(
+    c.create_table(
         "daemon_heartbeat",
-        required("host", NAME),
-        required("pid", INT),
-        required("role", SHORT),
-        required("started_at", TS),
-        required("beat_at", TS),
+        c.required("host", c.NAME),
+        c.required("pid", c.INT),
+        c.required("role", c.SHORT),
+        c.required("started_at", c.TS),
+        c.required("beat_at", c.TS),
         sa.UniqueConstraint("host", "pid", name="uq_daemon_heartbeat_process"),
     )
     with op.batch_alter_table("silence") as batch:
-        batch.add_column(optional("ended_by", NAME))
+        batch.add_column(c.optional("ended_by", c.NAME))
 
 
 def downgrade() -> None:

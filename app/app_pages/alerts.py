@@ -6,7 +6,6 @@ import streamlit as st
 
 from app.app_pages import charts, shared
 from cockpit import ops
-from cockpit.errors import CockpitError
 from cockpit.read import actions as action_reads
 from cockpit.read import alerts as alert_reads
 from cockpit.read import common
@@ -47,9 +46,7 @@ alert_lists()
 st.header("Acknowledge and silence")
 firing = shared.alerts(source, True)
 if operator is None:
-    st.info(
-        "Sign in as an operator (sidebar) to acknowledge alerts, silence them or approve actions."
-    )
+    shared.sign_in_to("acknowledge alerts, silence them or approve actions")
 else:
     ack_col, silence_col = st.columns(2)
     with ack_col, st.form("ack"):
@@ -63,15 +60,13 @@ else:
             placeholder="No unacknowledged alert fires",
         )
         if st.form_submit_button("Acknowledge", disabled=not labels):
-            try:
-                acked = ops.ack(store, int(choice), operator.name)
-                shared.clear()
-                shared.flash(
-                    f"Alert {acked.id} ({acked.service}/{acked.slo}) acknowledged by {operator.name}: no more repeats until it resolves."
-                )
-                st.rerun()
-            except CockpitError as exc:
-                shared.fail(exc)
+            shared.write(
+                lambda: ops.ack(store, int(choice), operator.name),
+                lambda acked: (
+                    f"Alert {acked.id} ({acked.service}/{acked.slo}) acknowledged by "
+                    f"{operator.name}: no more repeats until it resolves."
+                ),
+            )
     with silence_col, st.container(border=True):
         # Not a form: the SLO choices follow the chosen service.
         st.subheader("Silence")
@@ -86,8 +81,8 @@ else:
         )
         reason = st.text_input("Reason (what is being worked on, by whom)", key="silence_reason")
         if st.button("Silence", key="silence_submit"):
-            try:
-                silence = ops.add_silence(
+            shared.write(
+                lambda: ops.add_silence(
                     store,
                     actor=operator.name,
                     reason=reason,
@@ -96,15 +91,12 @@ else:
                     slo=None if slo == ANY else slo,
                     severity=None if severity == ANY else severity,
                     config=config,
-                )
-                shared.clear()
-                shared.flash(
+                ),
+                lambda silence: (
                     f"Silence {silence.id} of {ops.matcher_text(silence)} until "
                     f"{silence.ends_at:%Y-%m-%d %H:%M} UTC: matching alerts are silenced now."
-                )
-                st.rerun()
-            except CockpitError as exc:
-                shared.fail(exc)
+                ),
+            )
 
 st.subheader("Active silences")
 active = shared.silences(source)
@@ -119,16 +111,13 @@ else:
                 "Silence", list(labels), format_func=labels.get, key="unsilence_pick"
             )
             if st.form_submit_button("End silence now"):
-                try:
-                    ended = ops.end_silence(store, int(chosen), operator.name)
-                    shared.clear()
-                    shared.flash(
+                shared.write(
+                    lambda: ops.end_silence(store, int(chosen), operator.name),
+                    lambda ended: (
                         f"Silence {ended.id} of {ops.matcher_text(ended)} ended by "
                         f"{operator.name}: matching alerts notify again."
-                    )
-                    st.rerun()
-                except CockpitError as exc:
-                    shared.fail(exc)
+                    ),
+                )
 
 # --- notifications -------------------------------------------------------------------------------
 st.header("Notification log")
@@ -166,15 +155,13 @@ elif operator is not None:
         labels = action_reads.action_choices(pending)
         choice = st.selectbox("Action", list(labels), format_func=labels.get, key="approve_action")
         if st.form_submit_button("Approve"):
-            try:
-                approved = ops.approve_action(config, store, int(choice), operator.name)
-                shared.clear()
-                shared.flash(
-                    f"Action {approved.id} ({approved.do}) approved by {operator.name}: queued for delivery."
-                )
-                st.rerun()
-            except CockpitError as exc:
-                shared.fail(exc)
+            shared.write(
+                lambda: ops.approve_action(config, store, int(choice), operator.name),
+                lambda approved: (
+                    f"Action {approved.id} ({approved.do}) approved by "
+                    f"{operator.name}: queued for delivery."
+                ),
+            )
 else:
     charts.table(pending)
 
@@ -205,14 +192,11 @@ else:
             if not confirmed:
                 st.warning("Tick the confirmation first.")
             else:
-                try:
-                    action = ops.trigger_manual_action(
+                shared.write(
+                    lambda: ops.trigger_manual_action(
                         config, store, rule.service, rule.index, actor=operator.name, reason=reason
-                    )
-                    shared.clear()
-                    shared.flash(
-                        action_reads.trigger_message(action, operator.name, daemon["running"])
-                    )
-                    st.rerun()
-                except CockpitError as exc:
-                    shared.fail(exc)
+                    ),
+                    lambda action: action_reads.trigger_message(
+                        action, operator.name, daemon["running"]
+                    ),
+                )

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import streamlit as st
 
 from app.app_pages import charts, shared
@@ -55,9 +57,7 @@ st.subheader("Timeline")
 charts.table(view["timeline"], column_config=charts.INCIDENT_COLUMNS)
 
 if operator is None:
-    st.info(
-        "Sign in as an operator (sidebar) to add notes, change the status or edit the postmortem."
-    )
+    shared.sign_in_to("add notes, change the status or edit the postmortem")
 else:
     status_form, note_form = st.columns(2)
     with status_form, st.form("status"):
@@ -69,23 +69,17 @@ else:
             key="incident_status",
         )
         if st.form_submit_button("Set status"):
-            try:
-                ops.set_status(store, incident_id, status, operator.name)
-                shared.clear()
-                shared.flash(f"Incident #{incident_id} is now {status.replace('_', ' ')}.")
-                st.rerun()
-            except CockpitError as exc:
-                shared.fail(exc)
+            shared.write(
+                lambda: ops.set_status(store, incident_id, status, operator.name),
+                lambda _: f"Incident #{incident_id} is now {status.replace('_', ' ')}.",
+            )
     with note_form, st.form("note", clear_on_submit=True):
         note = st.text_area("Note for the timeline", key="incident_note", height=100)
         if st.form_submit_button("Add note"):
-            try:
-                ops.add_note(store, incident_id, operator.name, note)
-                shared.clear()
-                shared.flash("Note added to the timeline.")
-                st.rerun()
-            except CockpitError as exc:
-                shared.fail(exc)
+            shared.write(
+                lambda: ops.add_note(store, incident_id, operator.name, note),
+                lambda _: "Note added to the timeline.",
+            )
 
 # --- postmortem ----------------------------------------------------------------------------------
 st.header("Postmortem")
@@ -116,16 +110,24 @@ st.caption(
     + ". Blameless: about systems and processes, not people."
 )
 
-fields: dict[str, str] = {}
-with st.form(f"postmortem_{incident_id}"):
-    for field, title, hint in pm.POSTMORTEM_SECTIONS:
-        fields[field] = st.text_area(
+
+def _sections(sections: Sequence[tuple[str, str, str]]) -> dict[str, str]:
+    """One text area per postmortem section, holding what is stored until edited."""
+    return {
+        field: st.text_area(
             title,
             value=postmortem.get(field) or "",
             help=hint,
             key=f"pm_{incident_id}_{field}",
             height=90,
         )
+        for field, title, hint in sections
+    }
+
+
+fields: dict[str, str] = {}
+with st.form(f"postmortem_{incident_id}"):
+    fields |= _sections(pm.POSTMORTEM_SECTIONS)
     st.markdown("**Action items**")
     items = st.data_editor(
         pm.action_items_frame(postmortem.get("action_items") or []),
@@ -140,14 +142,7 @@ with st.form(f"postmortem_{incident_id}"):
             "status": st.column_config.SelectboxColumn(options=pm.ACTION_ITEM_STATUSES),
         },
     )
-    for field, title, hint in pm.LESSONS_SECTIONS:
-        fields[field] = st.text_area(
-            title,
-            value=postmortem.get(field) or "",
-            help=hint,
-            key=f"pm_{incident_id}_{field}",
-            height=90,
-        )
+    fields |= _sections(pm.LESSONS_SECTIONS)
     save = st.form_submit_button("Save postmortem", type="primary")
 
 if save:

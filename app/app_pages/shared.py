@@ -8,9 +8,9 @@ a few seconds; every write clears the cache so the page shows what it just did.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -34,6 +34,8 @@ REFRESH = timedelta(seconds=30)  # live pages re-read the store this often
 TTL = 15  # seconds a cached read is reused
 
 Key = tuple[str, str | None]
+
+T = TypeVar("T")
 
 
 def key() -> Key:
@@ -95,6 +97,24 @@ def show_flash() -> None:
 
 def fail(exc: CockpitError) -> None:
     st.error(str(exc))
+
+
+def write(action: Callable[[], T], said: Callable[[T], str]) -> None:
+    """One operator write: on success every cached read is stale and ``said(result)`` shows once
+    after the rerun; a refusal shows where the form is, and nothing else changes."""
+    try:
+        result = action()
+    except CockpitError as exc:
+        fail(exc)
+        return
+    clear()
+    flash(said(result))
+    st.rerun()
+
+
+def sign_in_to(what: str) -> None:
+    """What a visitor could do here once signed in as an operator."""
+    st.info(f"Sign in as an operator (sidebar) to {what}.")
 
 
 def not_found(message: str, page: str, param: str, choices: Mapping[Any, str]) -> NoReturn:

@@ -32,20 +32,13 @@ Status = Literal["pending_approval", "queued", "dry_run", "skipped"]
 class Rule(Protocol):
     """What the guards read of an action rule (the config's ``actions[]`` entry)."""
 
-    @property
-    def do(self) -> str: ...
-    @property
-    def webhook(self) -> str: ...
-    @property
-    def cooldown(self) -> timedelta | None: ...
-    @property
-    def max_per_day(self) -> int | None: ...
-    @property
-    def dry_run(self) -> bool: ...
-    @property
-    def approval(self) -> bool: ...
-    @property
-    def verify_within(self) -> timedelta | None: ...
+    do: str
+    webhook: str
+    cooldown: timedelta | None
+    max_per_day: int | None
+    dry_run: bool
+    approval: bool
+    verify_within: timedelta | None
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ ByOpt = Annotated[str, typer.Option("--by", help="who does this (recorded in the
 
 ConfigArg = Annotated[Path, typer.Argument(help="the cockpit YAML config", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON instead of text")]
+AtOpt = Annotated[str, typer.Option("--at", help="the moment, ISO 8601 or 'now'")]
 
 
 def parse_time(text: str) -> datetime:
@@ -86,6 +87,15 @@ def _reported() -> Iterator[None]:
         raise _fail(exc) from None
 
 
+@contextmanager
+def _opened(config: Path, *, existing: bool = False) -> Iterator[tuple[Config, Any]]:
+    """The command's config (exit 2 with every problem in it) and its store (only an existing
+    one for a command that reads); a problem met inside is exit 1 with its message."""
+    loaded = _load(config)
+    with _reported():
+        yield loaded, _open_existing_store(loaded, config) if existing else _open_store(loaded)
+
+
 def _open_store(config: Config) -> Any:
     from cockpit.store import Store
 
@@ -121,9 +131,8 @@ def _show_rows(
 ) -> None:
     """What a list command prints: ``read(config, store)`` over the config's existing store, as
     JSON or one ``line`` a row (``empty`` when there is none)."""
-    loaded = _load(config)
-    with _reported():
-        rows = read(loaded, _open_existing_store(loaded, config))
+    with _opened(config, existing=True) as (loaded, store):
+        rows = read(loaded, store)
     if as_json:
         _print_json(rows)
         return
@@ -145,7 +154,7 @@ def validate(config: ConfigArg) -> None:
 @app.command("run-once")
 def run_once(
     config: ConfigArg,
-    at: Annotated[str, typer.Option("--at", help="the cycle's time, ISO 8601 or 'now'")] = "now",
+    at: AtOpt = "now",
     as_json: JsonOpt = False,
 ) -> None:
     """Run one cycle at --at: every monitor due then, over its window [at - window, at)."""
@@ -153,9 +162,7 @@ def run_once(
     from cockpit.engine.runner import run_json
 
     moment = parse_time(at)
-    loaded = _load(config)
-    with _reported():
-        store = _open_store(loaded)
+    with _opened(config) as (loaded, store):
         result = run_cycle(loaded, store, moment)
     if as_json:
         _print_json(result.to_json())
@@ -195,9 +202,7 @@ def backfill(
     if t1 <= t0:
         typer.echo(f"error: --to ({end}) must be after --from ({start})", err=True)
         raise typer.Exit(2)
-    loaded = _load(config)
-    with _reported():
-        store = _open_store(loaded)
+    with _opened(config) as (loaded, store):
         records = replay_with_progress(loaded, store, t0, t1, quiet=as_json)
     failed = [r for r in records if r.status == "failed"]
     if as_json:
@@ -220,16 +225,14 @@ def backfill(
 @slo_app.command("status")
 def slo_status(
     config: ConfigArg,
-    at: Annotated[str, typer.Option("--at", help="the moment, ISO 8601 or 'now'")] = "now",
+    at: AtOpt = "now",
     as_json: JsonOpt = False,
 ) -> None:
     """Every SLO's error budget, burn rates and active alert at --at."""
     from cockpit.engine.slos import evaluate_slos, statuses
 
     moment = parse_time(at)
-    loaded = _load(config)
-    with _reported():
-        store = _open_existing_store(loaded, config)
+    with _opened(config, existing=True) as (loaded, store):
         reports = evaluate_slos(loaded, store, moment, save=False)
         status = statuses(loaded, store, moment, reports)
     if as_json:
@@ -375,9 +378,7 @@ def deliver(
     from cockpit.engine.deliver import Deliverer
     from cockpit.engine.deliver import retry_failed as requeue
 
-    loaded = _load(config)
-    with _reported():
-        store = _open_store(loaded)
+    with _opened(config) as (loaded, store):
         if retry_failed:
             typer.echo(f"requeued {requeue(store)} failed deliveries", err=True)
         results = Deliverer(loaded, store).deliver_due(max_seconds=max_seconds)
@@ -423,9 +424,8 @@ def alerts_ack(
     """Acknowledge a firing alert: no more repeats until it resolves."""
     from cockpit.ops import ack
 
-    loaded = _load(config)
-    with _reported():
-        row = ack(_open_store(loaded), alert_id, _operator(by))
+    with _opened(config) as (_, store):
+        row = ack(store, alert_id, _operator(by))
     typer.echo(f"alert #{row.id} {row.service}/{row.slo} ({row.severity}) acked by {row.acked_by}")
 
 
@@ -496,9 +496,8 @@ def alerts_unsilence(
     """End a silence now: matching alerts notify again."""
     from cockpit.ops import end_silence, matcher_text
 
-    loaded = _load(config)
-    with _reported():
-        row = end_silence(_open_store(loaded), silence_id, _operator(by))
+    with _opened(config) as (_, store):
+        row = end_silence(store, silence_id, _operator(by))
     typer.echo(f"silence #{row.id} of {matcher_text(row)} ended by {row.ended_by}")
 
 
@@ -527,9 +526,7 @@ def actions_approve(
     from cockpit.engine.deliver import Deliverer
     from cockpit.ops import approve_action
 
-    loaded = _load(config)
-    with _reported():
-        store = _open_store(loaded)
+    with _opened(config) as (loaded, store):
         row = approve_action(loaded, store, action_id, _operator(by))
         Deliverer(loaded, store).deliver_due()
     typer.echo(f"action #{row.id} ({row.do} for {row.service}) approved by {row.approved_by}")
@@ -560,9 +557,8 @@ def incidents_export(
     """The incident's postmortem as Markdown (Google SRE template)."""
     from cockpit.read.incidents import export_markdown
 
-    loaded = _load(config)
-    with _reported():
-        text = export_markdown(_open_existing_store(loaded, config), incident_id, config=loaded)
+    with _opened(config, existing=True) as (loaded, store):
+        text = export_markdown(store, incident_id, config=loaded)
     if out is None:
         sys.stdout.write(text)
     else:
@@ -573,9 +569,7 @@ def incidents_export(
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigArg) -> None:
     """Apply the store's migrations (also done on every start)."""
-    loaded = _load(config)
-    with _reported():
-        store = _open_store(loaded)
+    with _opened(config) as (loaded, store):
         typer.echo(f"store at revision {store.current_revision()}")
 
 

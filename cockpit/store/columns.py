@@ -1,7 +1,8 @@
 """How the migrations spell a table: its ``id`` key, required and optional columns, and the
 column types the models in ``tables.py`` use, named once.
 
-A migration that has shipped must keep its meaning, so what is here only ever gains names;
+Migrations take all of it (``from cockpit.store.columns import *``), so a table reads as its
+columns. A migration that has shipped must keep its meaning, so what is here only ever gains names;
 a test checks that the migrated schema is exactly the models'.
 """
 
@@ -11,6 +12,23 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+
+__all__ = [
+    "BOOL",
+    "FLOAT",
+    "INT",
+    "KEY",
+    "KIND",
+    "NAME",
+    "SHORT",
+    "STATUS",
+    "TEXT",
+    "TS",
+    "create_table",
+    "optional",
+    "refers",
+    "required",
+]
 
 TS = sa.DateTime(timezone=True)
 INT = sa.Integer()

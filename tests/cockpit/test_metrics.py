@@ -13,9 +13,8 @@ from cockpit.config.loader import load_config
 from cockpit.engine.cycle import replay
 from cockpit.metrics import registry
 from cockpit.store import Store
-
-from .test_runner import T0, UNIT_CHANGE, make_logs
-from .test_slos import CONFIG_WITH_SLOS
+from tests.engine.test_runner import T0, UNIT_CHANGE, make_logs
+from tests.engine.test_slos import CONFIG_WITH_SLOS
 
 
 def scrape(config_path: Path, store: Store) -> dict[tuple[str, frozenset], float]:

@@ -3,26 +3,26 @@
 import sqlalchemy as sa
 from alembic import op
 
-from cockpit.store import columns as c
+from cockpit.store.columns import *  # the column helpers and types
 
 revision = "0002"
 down_revision = "0001"
 
 
 def upgrade() -> None:
-    c.create_table(
+    create_table(
         "slo_evaluation",
-        c.required("service", c.NAME),
-        c.required("slo", c.NAME),
-        c.required("at", c.TS),
-        c.required("method", c.SHORT),
-        c.required("objective", c.FLOAT),
-        c.required("good", c.FLOAT),
-        c.required("total", c.FLOAT),
-        c.optional("error_budget_remaining", c.FLOAT),
-        c.required("burn_rates", c.TEXT),
-        c.optional("alert_severity", c.SHORT),
-        c.optional("alert", c.TEXT),
+        required("service", NAME),
+        required("slo", NAME),
+        required("at", TS),
+        required("method", SHORT),
+        required("objective", FLOAT),
+        required("good", FLOAT),
+        required("total", FLOAT),
+        optional("error_budget_remaining", FLOAT),
+        required("burn_rates", TEXT),
+        optional("alert_severity", SHORT),
+        optional("alert", TEXT),
         sa.UniqueConstraint("service", "slo", "at", name="uq_slo_evaluation_at"),
     )
     op.create_index("ix_slo_evaluation_series", "slo_evaluation", ["service", "slo", "at"])

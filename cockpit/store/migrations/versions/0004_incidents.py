@@ -3,41 +3,41 @@
 import sqlalchemy as sa
 from alembic import op
 
-from cockpit.store import columns as c
+from cockpit.store.columns import *  # the column helpers and types
 
 revision = "0004"
 down_revision = "0003"
 
 
 def upgrade() -> None:
-    c.create_table(
+    create_table(
         "incident",
-        c.required("service", c.NAME),
-        c.required("title", sa.String(500)),
-        c.required("severity", c.SHORT),
-        c.required("status", c.STATUS),
-        c.required("opened_at", c.TS),
-        c.optional("mitigated_at", c.TS),
-        c.optional("resolved_at", c.TS),
-        c.optional("closed_at", c.TS),
-        c.optional("postmortem", c.TEXT),
-        c.required("version", c.INT),
-        c.optional("updated_at", c.TS),
-        c.optional("updated_by", c.NAME),
+        required("service", NAME),
+        required("title", sa.String(500)),
+        required("severity", SHORT),
+        required("status", STATUS),
+        required("opened_at", TS),
+        optional("mitigated_at", TS),
+        optional("resolved_at", TS),
+        optional("closed_at", TS),
+        optional("postmortem", TEXT),
+        required("version", INT),
+        optional("updated_at", TS),
+        optional("updated_by", NAME),
     )
-    c.create_table(
+    create_table(
         "incident_event",
-        c.required("incident_id", c.INT, c.refers("incident")),
-        c.required("at", c.TS),
-        c.required("kind", c.KIND),
-        c.optional("actor", c.NAME),
-        c.required("text", c.TEXT),
-        c.optional("alert_id", c.INT),
-        c.optional("action_id", c.INT),
+        required("incident_id", INT, refers("incident")),
+        required("at", TS),
+        required("kind", KIND),
+        optional("actor", NAME),
+        required("text", TEXT),
+        optional("alert_id", INT),
+        optional("action_id", INT),
     )
     op.create_index("ix_incident_event_incident_id", "incident_event", ["incident_id"])
     with op.batch_alter_table("alert") as batch:
-        batch.add_column(c.optional("incident_id", c.INT))
+        batch.add_column(optional("incident_id", INT))
 
 
 def downgrade() -> None:

@@ -3,24 +3,24 @@
 import sqlalchemy as sa
 from alembic import op
 
-from cockpit.store import columns as c
+from cockpit.store.columns import *  # the column helpers and types
 
 revision = "0005"
 down_revision = "0004"
 
 
 def upgrade() -> None:
-    c.create_table(
+    create_table(
         "daemon_heartbeat",
-        c.required("host", c.NAME),
-        c.required("pid", c.INT),
-        c.required("role", c.SHORT),
-        c.required("started_at", c.TS),
-        c.required("beat_at", c.TS),
+        required("host", NAME),
+        required("pid", INT),
+        required("role", SHORT),
+        required("started_at", TS),
+        required("beat_at", TS),
         sa.UniqueConstraint("host", "pid", name="uq_daemon_heartbeat_process"),
     )
     with op.batch_alter_table("silence") as batch:
-        batch.add_column(c.optional("ended_by", c.NAME))
+        batch.add_column(optional("ended_by", NAME))
 
 
 def downgrade() -> None:

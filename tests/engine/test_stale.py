@@ -16,8 +16,7 @@ from cockpit.config.loader import load_config
 from cockpit.engine.cycle import replay
 from cockpit.read.alerts import list_alerts
 from cockpit.store import Store
-
-from .test_runner import cli
+from tests.engine.test_runner import cli
 
 T0 = datetime(2026, 10, 1, tzinfo=UTC)
 STOP = T0 + timedelta(hours=6)  # the feed's last row is just before this

@@ -28,7 +28,7 @@ from cockpit.store import Store
 from monitors.base import MonitorResult
 
 T0 = datetime(2026, 10, 1, tzinfo=UTC)
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class RowCountMonitor(MonitorBase):

@@ -11,8 +11,7 @@ import pytest
 from cockpit.config.loader import load_config
 from cockpit.engine.cycle import replay, run_cycle
 from cockpit.store import Store
-
-from .test_runner import T0, UNIT_CHANGE, cli, make_logs  # noqa: F401 - shared scenario
+from tests.engine.test_runner import T0, UNIT_CHANGE, cli, make_logs  # noqa: F401 - shared scenario
 
 CONFIG_WITH_SLOS = """\
 version: cockpit/v1

@@ -186,7 +186,7 @@ class FileDataSource:
         condition = None
         if self.timestamp and (start or end):
             _missing(self.label, dataset.schema.names, [self.timestamp])
-            condition = _arrow_time_filter(
+            condition = arrow_time_filter(
                 dataset.schema.field(self.timestamp).type, self.timestamp, start, end
             )
         try:
@@ -196,7 +196,7 @@ class FileDataSource:
         return table.to_pandas()
 
 
-def _arrow_time_filter(
+def arrow_time_filter(
     type_: pa.DataType, column: str, start: datetime | None, end: datetime | None
 ) -> pc.Expression | None:
     if not pa.types.is_timestamp(type_):
@@ -323,9 +323,14 @@ def _safe(url: str) -> str:
 
 
 def build_source(
-    spec: cfg.FileSource | cfg.SqlSource, base_dir: Path, label: str
+    spec: cfg.FileSource | cfg.SqlSource | cfg.TableSource, base_dir: Path, label: str
 ) -> FileDataSource | SqlDataSource:
     """A source from its config; relative file paths start at the config file's folder."""
+    if isinstance(spec, cfg.TableSource):
+        raise SourceError(
+            f"{label}: a `kind: table` source ({spec.table!r}) is a Spark catalog table, read "
+            "only by the spark engine: set the service's `engine: spark`"
+        )
     if isinstance(spec, cfg.FileSource):
         pattern = spec.path if os.path.isabs(spec.path) else str(base_dir / spec.path)
         return FileDataSource(

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from monitors import query as q
 from monitors.base import MonitorResult, finite_or_none, require_columns
 
 METRICS = ("latency", "error_rate", "throughput", "freshness")
@@ -53,6 +55,26 @@ class SystemSpec:
     timestamp: str = "ts"
 
 
+@dataclass(frozen=True)
+class SystemProfile:
+    """What the system SLIs of one window are computed from, wherever it was computed.
+
+    ``failed``/``missing_error_flag``: None without an error column. ``newest``: the newest
+    timestamp (None without one). ``missing_latency``, ``percentiles``: None without a latency
+    column; ``fast_ok`` (finite, under the threshold, not failed) and ``slow`` (finite, not
+    under it): None without a threshold.
+    """
+
+    rows: int
+    failed: int | None = None
+    missing_error_flag: int | None = None
+    newest: pd.Timestamp | None = None
+    missing_latency: int | None = None
+    percentiles: tuple[float | None, ...] | None = None
+    fast_ok: int | None = None
+    slow: int | None = None
+
+
 def evaluate(
     window: pd.DataFrame, spec: SystemSpec, *, window_start: datetime, window_end: datetime
 ) -> MonitorResult:
@@ -62,15 +84,103 @@ def evaluate(
     the error column is not boolean, or the latency column is not numbers (text is read only
     when every value is a number written as text, see ``_latency``).
     """
-    window_s = (window_end - window_start).total_seconds()
-    _check_spec(spec, window_s)
+    _check_spec(spec, (window_end - window_start).total_seconds())
     needed = [spec.error_column]
     if spec.metric == "latency":
         needed.append(spec.latency_column)
     if spec.metric == "freshness":
         needed.append(spec.timestamp)
     require_columns(window, needed)
+    return statistics(profile(window, spec), spec, window_start=window_start, window_end=window_end)
+
+
+def profile(window: pd.DataFrame, spec: SystemSpec) -> SystemProfile:
+    """The profile of a window held in memory."""
     rows = len(window)
+    failed = np.zeros(rows, dtype=bool)
+    counts: dict[str, Any] = {}
+    if spec.error_column is not None:
+        failed, missing_flag = _failed(window[spec.error_column], spec.error_column)
+        counts.update(failed=int(failed.sum()), missing_error_flag=missing_flag)
+    if spec.timestamp in window.columns and rows:
+        newest = _newest(window[spec.timestamp])
+        counts["newest"] = None if pd.isna(newest) else newest
+    if spec.latency_column is not None and spec.latency_column in window.columns:
+        latency = _latency(window[spec.latency_column], spec.latency_column)
+        known = np.isfinite(latency)
+        counts["missing_latency"] = int((~known).sum())
+        counts["percentiles"] = tuple(
+            finite_or_none(v)
+            for v in (
+                np.percentile(latency[known], PERCENTILES)
+                if known.any()
+                else [None] * len(PERCENTILES)
+            )
+        )
+        if spec.threshold_ms is not None:
+            with np.errstate(invalid="ignore"):
+                fast = known & (latency < spec.threshold_ms)
+            counts.update(fast_ok=int(np.sum(fast & ~failed)), slow=int(np.sum(known & ~fast)))
+    return SystemProfile(rows=rows, **counts)
+
+
+def profile_query(spec: SystemSpec, columns: Sequence[str]) -> dict[str, q.Aggregate]:
+    """The aggregates an engine computes for :func:`profile_of` over a window that has
+    ``columns`` (the error flag must be boolean or 0/1 and the latency numbers: see
+    :func:`check_types`)."""
+    aggregates: dict[str, q.Aggregate] = {"rows": q.Count()}
+    failed = None
+    if spec.error_column is not None:
+        failed = q.Truthy(spec.error_column)
+        aggregates["failed"] = q.Count(failed)
+        aggregates["missing_error_flag"] = q.Count(q.Missing(spec.error_column))
+    if spec.timestamp in columns:
+        aggregates["newest"] = q.Max(spec.timestamp)
+    latency = spec.latency_column
+    if latency is not None and latency in columns:
+        known = q.Finite(latency)
+        aggregates["missing_latency"] = q.Count(q.Not(known))
+        aggregates["percentiles"] = q.Quantiles(latency, [p / 100 for p in PERCENTILES], known)
+        if spec.threshold_ms is not None:
+            fast = q.All((known, q.Compare(latency, "<", spec.threshold_ms)))
+            aggregates["fast_ok"] = q.Count(q.all_of(fast, q.Not(failed) if failed else None))
+            aggregates["slow"] = q.Count(q.All((known, q.Not(fast))))
+    return aggregates
+
+
+def profile_of(values: dict[str, Any]) -> SystemProfile:
+    """The profile from the values of :func:`profile_query`'s aggregates."""
+    kept = dict(values)
+    newest = kept.get("newest")
+    if newest is not None:  # an engine's time: integer nanoseconds since the epoch
+        kept["newest"] = pd.Timestamp(int(newest), unit="ns", tz="UTC")
+    if kept.get("percentiles") is not None:
+        kept["percentiles"] = tuple(finite_or_none(v) for v in kept["percentiles"])
+    return SystemProfile(**{k: int(v) if isinstance(v, np.integer) else v for k, v in kept.items()})
+
+
+def check_types(spec: SystemSpec, dtypes: dict[str, q.DType]) -> None:
+    """What :func:`_latency` and :func:`_failed` refuse, from an engine's column types."""
+    latency = spec.latency_column
+    if latency is not None and dtypes.get(latency) not in (None, "float", "int"):
+        raise ValueError(
+            f"latency column {latency!r} must be numbers of milliseconds, got "
+            f"{dtypes[latency]} values (write 120, not '120 ms')"
+        )
+    error = spec.error_column
+    if error is not None and dtypes.get(error) not in (None, "bool", "int", "float"):
+        raise ValueError(
+            f"error column {error!r} must be boolean (True = failed request), got "
+            f"{dtypes[error]} values"
+        )
+
+
+def statistics(
+    profile: SystemProfile, spec: SystemSpec, *, window_start: datetime, window_end: datetime
+) -> MonitorResult:
+    """The system SLIs from a window's profile."""
+    window_s = (window_end - window_start).total_seconds()
+    rows = profile.rows
     if rows == 0:
         # Nothing since window_start: the newest row, if any, is at least window_s old.
         return MonitorResult.no_data(
@@ -79,50 +189,38 @@ def evaluate(
 
     slis: dict[str, float | None] = {"rows": float(rows), "throughput_rps": rows / window_s}
     details: dict[str, Any] = {"rows": rows, "window_s": window_s}
-
-    failed = np.zeros(rows, dtype=bool)
-    if spec.error_column is not None:
-        failed, missing_flag = _failed(window[spec.error_column], spec.error_column)
-        slis["error_rate"] = float(failed.mean())
+    failed = profile.failed or 0
+    if profile.failed is not None:
+        slis["error_rate"] = failed / rows
         details.update(
-            failed=int(failed.sum()), missing_error_flag=missing_flag, error_rate=slis["error_rate"]
+            failed=failed,
+            missing_error_flag=profile.missing_error_flag,
+            error_rate=slis["error_rate"],
         )
     else:
         slis["error_rate"] = None
 
     slis["freshness_s"] = None
-    if spec.timestamp in window.columns:
-        newest = _newest(window[spec.timestamp])
-        if not pd.isna(newest):
-            # Not clamped: a negative age means rows stamped after window_end reached the window.
-            slis["freshness_s"] = (_utc(window_end) - newest).total_seconds()
-            details["newest"] = newest.isoformat()
+    if profile.newest is not None:
+        # Not clamped: a negative age means rows stamped after window_end reached the window.
+        slis["freshness_s"] = (_utc(window_end) - profile.newest).total_seconds()
+        details["newest"] = profile.newest.isoformat()
 
-    latency: np.ndarray | None = None
-    if spec.latency_column is not None and spec.latency_column in window.columns:
-        latency = _latency(window[spec.latency_column], spec.latency_column)
-        known = np.isfinite(latency)
-        details["missing_latency"] = int((~known).sum())
-        values = (
-            np.percentile(latency[known], PERCENTILES) if known.any() else [None] * len(PERCENTILES)
-        )
-        for q, value in zip(PERCENTILES, values, strict=True):
-            slis[f"latency_p{q}"] = details[f"latency_p{q}"] = finite_or_none(value)
+    if profile.percentiles is not None:
+        details["missing_latency"] = profile.missing_latency
+        for p, value in zip(PERCENTILES, profile.percentiles, strict=True):
+            slis[f"latency_p{p}"] = details[f"latency_p{p}"] = value
 
     good: float | None = None
     if spec.metric == "latency" and spec.threshold_ms is not None:
-        assert latency is not None  # the column is required for this metric
-        with np.errstate(invalid="ignore"):
-            fast = np.isfinite(latency) & (latency < spec.threshold_ms)
-        good = float(np.sum(fast & ~failed))
+        assert profile.fast_ok is not None  # the column is required for this metric
+        good = float(profile.fast_ok)
         details.update(
-            threshold_ms=spec.threshold_ms,
-            slow=int(np.sum(np.isfinite(latency) & ~fast)),
-            bad_requests=rows - int(good),
+            threshold_ms=spec.threshold_ms, slow=profile.slow, bad_requests=rows - int(good)
         )
     elif spec.metric == "error_rate":
-        good = float(rows - failed.sum())
-        details["bad_requests"] = int(failed.sum())
+        good = float(rows - failed)
+        details["bad_requests"] = failed
     if good is not None:
         slis["good_share"] = good / rows
     return MonitorResult(

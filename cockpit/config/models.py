@@ -30,6 +30,7 @@ from cockpit.config.sources import (  # noqa: F401 - also read as models.FileSou
     LabelsSqlSource,
     RollingReference,
     SqlSource,
+    TableSource,
 )
 from cockpit.kinds import registry
 from slo.series import Condition
@@ -144,10 +145,41 @@ class Action(Strict):
     verify_within: Duration | None = None
 
 
+EngineName = Literal["auto", "pandas", "duckdb", "spark"]
+
+
+class DuckDBSettings(Strict):
+    memory_limit: str = Field(default="2GB", description="DuckDB's memory_limit, like 2GB")
+    threads: int = Field(default=2, ge=1)
+    temp_directory: str | None = Field(
+        default=None, description="where DuckDB spills what does not fit (default: its own)"
+    )
+
+
+class SparkSettings(Strict):
+    remote: str | None = Field(
+        default=None, description='the Spark Connect URL, like "sc://spark-connect.internal:15002"'
+    )
+    conf: dict[str, str] = Field(default_factory=dict)
+
+
+class Engines(Strict):
+    """``engines:``: how each engine that computes a window's profile away from the cockpit's
+    own memory is set up."""
+
+    duckdb: DuckDBSettings = Field(default_factory=DuckDBSettings)
+    spark: SparkSettings = Field(default_factory=SparkSettings)
+
+
 class Service(Strict):
     name: str
     owner: str | None = None
     description: str | None = None
+    engine: EngineName = Field(
+        default="auto",
+        description="where windows are computed: auto (in process when they fit, DuckDB when "
+        "not; a SQL source in its own database), pandas, duckdb or spark",
+    )
     data: DataSources
     schema_: dict[str, ColumnSchema] = Field(default_factory=dict, alias="schema")
     prediction: Prediction | None = None
@@ -199,6 +231,7 @@ class Config(Strict):
     notifiers: Notifiers = Field(default_factory=Notifiers)
     webhooks: dict[str, Webhook] = Field(default_factory=dict)
     alerting: AlertingDefaults = Field(default_factory=AlertingDefaults)
+    engines: Engines = Field(default_factory=Engines)
 
     # Not from YAML: where the file is, so relative paths resolve against it. Its folder is
     # made absolute when the file is parsed, so a later change of working directory (or another

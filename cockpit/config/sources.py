@@ -33,6 +33,14 @@ class SqlSource(Strict):
         return self
 
 
+class TableSource(Strict):
+    """A table of a Spark catalog (``ml.predictions``), read by the ``spark`` engine."""
+
+    kind: Literal["table"]
+    table: str = Field(description="the catalog table, like ml.predictions")
+    timestamp: str | None = Field(default=None, description="column with each row's time")
+
+
 class LabelsFileSource(FileSource):
     key: str = Field(description="column joining labels to predictions, e.g. request_id")
     delay: Duration = Field(default=timedelta(0), description="how late labels arrive")
@@ -58,7 +66,9 @@ def _source_tag(value: Any) -> str | None:
 
 
 Source = Annotated[
-    Annotated[FileSource, Tag("file")] | Annotated[SqlSource, Tag("sql")],
+    Annotated[FileSource, Tag("file")]
+    | Annotated[SqlSource, Tag("sql")]
+    | Annotated[TableSource, Tag("table")],
     Discriminator(_source_tag),
 ]
 ReferenceSource = Annotated[
@@ -80,7 +90,9 @@ class DataSources(Strict):
 
     @field_validator("current")
     @classmethod
-    def _needs_timestamp(cls, value: FileSource | SqlSource) -> FileSource | SqlSource:
+    def _needs_timestamp(
+        cls, value: FileSource | SqlSource | TableSource
+    ) -> FileSource | SqlSource | TableSource:
         if value.timestamp is None:
             raise ValueError("the current data needs `timestamp`, the column with each row's time")
         return value

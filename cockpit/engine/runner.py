@@ -27,10 +27,11 @@ import pandas as pd
 from cockpit.config import models as cfg
 from cockpit.config.base import MonitorBase
 from cockpit.engine import schedule
-from cockpit.errors import CockpitError, SourceError
+from cockpit.engines.choose import engine_for
+from cockpit.errors import CockpitError, MonitorError, SourceError
 from cockpit.kinds.base import Preloaded, Window
 from cockpit.kinds.registry import KINDS
-from cockpit.sources import DataSource, PreloadedSource, build_source
+from cockpit.sources import DataSource, FileDataSource, PreloadedSource, build_source
 from cockpit.store import RunRecord, Store
 from cockpit.timefmt import iso
 from monitors.base import MonitorResult, finite_or_none
@@ -74,6 +75,7 @@ def run_json(record: RunRecord) -> dict[str, Any]:
         "total": finite_or_none(record.total),
         "duration_s": round(record.duration_s, 6),
         "error": record.error,
+        "engine": record.engine,
     }
 
 
@@ -90,6 +92,8 @@ class Runner:
         self._rates: dict[tuple[str, str], float | None] = {}
         self._memo: dict[Hashable, tuple[Hashable, Any]] = {}  # kinds' caches, by version
         self._preloads = 0  # the version of the preloaded rows
+        self._engines: dict[str, Any] = {}  # engine name -> the engine, started when first used
+        self._engine_used = "pandas"  # where the running monitor's window was computed
 
     # --- scheduling ------------------------------------------------------------------------
 
@@ -155,6 +159,7 @@ class Runner:
         window = self.window(service, monitor, at, previous_end)
         started = time.perf_counter()
         reference_version = None
+        self._engine_used = "pandas"
         try:
             result, reference_version = KINDS.get(monitor.kind).run(
                 self, service, monitor, window, at
@@ -193,6 +198,7 @@ class Runner:
             error=error,
             details=dict(result.details),
             reference_version=reference_version,
+            engine=self._engine_used,
         )
 
     # --- reading ---------------------------------------------------------------------------
@@ -318,6 +324,35 @@ class Runner:
             if not extra or not any(repr(c) in str(exc) for c in extra):
                 raise
             return read(wanted, window.start, window.end)
+
+    def engine(self, service: cfg.Service, columns: Sequence[str], window: Window) -> str:
+        source = self.source(service, "current")
+        if isinstance(source, PreloadedSource):
+            return "pandas"
+        name = engine_for(service, source, len(columns), window.start, window.end)
+        if name == "spark":
+            remote = self.config.engines.spark.remote or "(no engines.spark.remote set)"
+            raise MonitorError(
+                f"service {service.name!r}: engine spark (remote {remote}) cannot compute this "
+                "window: this version computes profiles in process and in DuckDB only; set "
+                "engine: duckdb or pandas"
+            )
+        return name
+
+    def relation(self, service: cfg.Service, columns: Sequence[str], window: Window) -> Any:
+        source = self.source(service, "current")
+        if not isinstance(source, FileDataSource):
+            raise MonitorError(
+                f"{source.label}: engine duckdb reads CSV and Parquet sources; a SQL source is "
+                "read in process (engine: pandas)"
+            )
+        if "duckdb" not in self._engines:
+            from cockpit.engines.duckdb import DuckDBEngine
+
+            self._engines["duckdb"] = DuckDBEngine(self.config.engines.duckdb)
+        self._engine_used = "duckdb"
+        wanted = [c for c in dict.fromkeys(columns) if c]
+        return self._engines["duckdb"].window(source, wanted, window.start, window.end)
 
     def read_source(
         self,

@@ -77,6 +77,16 @@ class RunContext(Protocol):
         """The window's rows, with ``optional`` columns when the source has them."""
         ...
 
+    def engine(self, service: Service, columns: Sequence[str], window: Window) -> str:
+        """Where the window of ``columns`` is computed: ``pandas`` (read it with
+        :meth:`read_window`) or an engine (ask :meth:`relation` for its aggregates)."""
+        ...
+
+    def relation(self, service: Service, columns: Sequence[str], window: Window) -> Any:
+        """The window as an engine holds it (see :mod:`cockpit.engines`): aggregates of the
+        terms of :mod:`monitors.query`, value counts, ordered values."""
+        ...
+
     def read_source(
         self,
         service: Service,

@@ -15,6 +15,7 @@ from cockpit.errors import MonitorError
 from cockpit.kinds.base import Headline, Kind, Outcome, RunContext, Window
 from cockpit.kinds.panels import Block, Caption, Lines, PanelReader, Rule
 from cockpit.kinds.registry import KINDS
+from monitors.base import MonitorResult
 
 
 class PrometheusQuery(Strict):
@@ -59,12 +60,30 @@ def run(
     )
     latency = monitor.column if monitor.metric == "latency" else None
     columns = [c for c in (latency, monitor.error_column) if c]
-    frame = ctx.read_window(service, columns, window)
     try:
-        result = system.evaluate(frame, spec, window_start=window.start, window_end=window.end)
+        if ctx.engine(service, columns, window) == "pandas":
+            frame = ctx.read_window(service, columns, window)
+            result = system.evaluate(frame, spec, window_start=window.start, window_end=window.end)
+        else:
+            result = _on_engine(ctx, service, spec, columns, window)
     except ValueError as exc:  # a column of the wrong type: say which source holds it
         raise MonitorError(f"{ctx.source_label(service, 'current')}: {exc}") from None
     return result, None
+
+
+def _on_engine(
+    ctx: RunContext, service: Any, spec: Any, columns: list[str], window: Window
+) -> MonitorResult:
+    """The profile computed by the engine, the same statistics."""
+    from monitors import system
+
+    read = [*columns, spec.timestamp]
+    relation = ctx.relation(service, read, window)
+    system.check_types(spec, relation.dtypes)
+    values = relation.aggregate(system.profile_query(spec, read))
+    return system.statistics(
+        system.profile_of(values), spec, window_start=window.start, window_end=window.end
+    )
 
 
 def headline(monitor: SystemMonitor) -> Headline:

@@ -24,3 +24,4 @@ class RunRecord:
     error: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
     reference_version: str | None = None
+    engine: str = "pandas"  # where the window was computed: pandas | duckdb | spark | sql

@@ -337,7 +337,10 @@ def details_of(run: MonitorRun) -> dict[str, Any]:
 
 
 def _run_values(record: RunRecord) -> dict[str, Any]:
-    details = json.dumps(record.details, default=str, allow_nan=False) if record.details else None
+    kept = record.details
+    if record.engine != "pandas":  # where it was computed, when not in process
+        kept = {**kept, "engine": record.engine}
+    details = json.dumps(kept, default=str, allow_nan=False) if kept else None
     return {
         "service": record.service,
         "monitor": record.monitor,

@@ -116,7 +116,9 @@ def test_run_once_json_reports_each_due_monitor_and_keeps_failures_local(
         "total",
         "duration_s",
         "error",
+        "engine",
     }
+    assert quality["engine"] == "pandas"  # a small CSV window stays in process under auto
     broken = runs[("broken", "quality")]
     assert broken["status"] == "failed"
     assert "weight_kg" in broken["error"] and "services[1].data.current" in broken["error"]

@@ -1,0 +1,60 @@
+"""Which engine computes a service's window.
+
+``engine: auto`` (the default) keeps a window in process when it fits comfortably in memory and
+sends it to DuckDB when it does not, judged before reading anything: the rows in the window
+from Parquet metadata (row-group statistics of the timestamp; no data page is read), or the
+size of CSV files. A user with a 100M-row day needs no setting on one machine.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from cockpit.config import models as cfg
+from cockpit.errors import SourceError
+from cockpit.sources import FileDataSource, arrow_time_filter
+
+# a window estimated above this many bytes in memory goes to DuckDB under `engine: auto`
+AUTO_IN_PROCESS_BYTES = 1 << 30
+BYTES_PER_VALUE = 8  # float64, or a pointer to a shared string
+
+
+def estimated_bytes(
+    source: FileDataSource, columns: int, start: datetime | None, end: datetime | None
+) -> int:
+    """How much memory the window's ``columns`` would take as a frame, from metadata only."""
+    import os
+
+    files = source.files()
+    if source.kind != "parquet":
+        return sum(os.path.getsize(f) for f in files) * 2  # text to values: about twice
+    import pyarrow.dataset as pads
+
+    try:
+        dataset = pads.dataset(files, format="parquet")
+        condition = None
+        if source.timestamp and (start or end):
+            condition = arrow_time_filter(
+                dataset.schema.field(source.timestamp).type, source.timestamp, start, end
+            )
+        rows = dataset.count_rows(filter=condition)
+    except (OSError, KeyError, ValueError) as exc:
+        raise SourceError(f"{source.label}: cannot read parquet metadata: {exc}") from None
+    return rows * max(columns, 1) * BYTES_PER_VALUE
+
+
+def engine_for(
+    service: cfg.Service,
+    source: object,
+    columns: int,
+    start: datetime | None,
+    end: datetime | None,
+) -> str:
+    """``pandas``, ``duckdb`` or ``spark`` for this service's window."""
+    if service.engine != "auto":
+        return service.engine
+    if not isinstance(source, FileDataSource):
+        return "pandas"
+    if estimated_bytes(source, columns, start, end) > AUTO_IN_PROCESS_BYTES:
+        return "duckdb"
+    return "pandas"

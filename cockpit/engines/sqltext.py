@@ -1,0 +1,117 @@
+"""The terms of :mod:`monitors.query` as SQL text, for the engines that speak SQL.
+
+One :class:`Dialect` says how a database quotes a name, tests a float for NaN and computes exact
+quantiles; everything else is the SQL every one of them reads (``CASE``, ``COUNT``, ``MAX``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from monitors import query as q
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    quote_char: str = '"'
+
+    def quote(self, name: str) -> str:
+        c = self.quote_char
+        return f"{c}{name.replace(c, c + c)}{c}"
+
+    def nan(self, column: str) -> str:
+        return f"isnan({column})"
+
+    def infinite(self, column: str) -> str:
+        return f"isinf({column})"
+
+    def epoch_ns(self, expression: str) -> str:
+        """A time as integer nanoseconds since the epoch (times come back exact, not as a
+        driver's microsecond datetime)."""
+        return f"epoch_ns({expression})"
+
+    def quantiles(self, column: str, qs: list[float], where: str | None) -> str:
+        values = ", ".join(repr(float(x)) for x in qs)
+        return f"quantile_cont({column}, [{values}]){_filter(where)}"
+
+
+DUCKDB = Dialect("duckdb")
+
+
+def _filter(where: str | None) -> str:
+    return f" FILTER (WHERE {where})" if where else ""
+
+
+def literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not math.isfinite(value):
+            return (
+                "'NaN'::DOUBLE" if math.isnan(value) else f"'{'-' if value < 0 else ''}inf'::DOUBLE"
+            )
+        return repr(value)
+    if isinstance(value, datetime):
+        return f"TIMESTAMPTZ '{value.isoformat()}'"
+    text = str(value).replace("'", "''")
+    return f"'{text}'"
+
+
+class Compiler:
+    """SQL for conditions and aggregates over columns of known types."""
+
+    def __init__(self, dialect: Dialect, dtypes: Mapping[str, q.DType]):
+        self.dialect = dialect
+        self.dtypes = dtypes
+
+    def column(self, name: str) -> str:
+        return self.dialect.quote(name)
+
+    def condition(self, c: q.Condition) -> str:
+        d = self.dialect
+        if isinstance(c, q.Missing):
+            col = self.column(c.column)
+            if self.dtypes.get(c.column) == "float":
+                return f"({col} IS NULL OR {d.nan(col)})"
+            return f"({col} IS NULL)"
+        if isinstance(c, q.Finite):
+            col = self.column(c.column)
+            if self.dtypes.get(c.column) == "float":
+                return f"({col} IS NOT NULL AND NOT {d.nan(col)} AND NOT {d.infinite(col)})"
+            return f"({col} IS NOT NULL)"
+        if isinstance(c, q.Compare):
+            return f"({self.column(c.column)} {c.op} {literal(c.value)})"
+        if isinstance(c, q.Truthy):
+            col = self.column(c.column)
+            if self.dtypes.get(c.column) == "bool":
+                return f"(COALESCE({col}, FALSE))"
+            return f"(COALESCE({col} <> 0, FALSE))"
+        if isinstance(c, q.All):
+            return "(" + " AND ".join(self.condition(x) for x in c.conditions) + ")"
+        if isinstance(c, q.AnyOf):
+            return "(" + " OR ".join(self.condition(x) for x in c.conditions) + ")"
+        if isinstance(c, q.Not):
+            return f"(NOT {self.condition(c.condition)})"
+        raise TypeError(f"not a condition: {c!r}")
+
+    def where(self, c: q.Condition | None) -> str | None:
+        return None if c is None else self.condition(c)
+
+    def aggregate(self, a: q.Aggregate) -> str:
+        where = self.where(a.where)
+        if isinstance(a, q.Count):
+            return f"COUNT(*){_filter(where)}"
+        if isinstance(a, q.Max | q.Min):
+            sql = f"{type(a).__name__.upper()}({self.column(a.column)}){_filter(where)}"
+            return self.dialect.epoch_ns(sql) if self.dtypes.get(a.column) == "time" else sql
+        if isinstance(a, q.Quantiles):
+            return self.dialect.quantiles(self.column(a.column), list(a.qs), where)
+        raise TypeError(f"not an aggregate: {a!r}")
+
+    def select(self, aggregates: Mapping[str, q.Aggregate]) -> str:
+        return ", ".join(self.aggregate(a) for a in aggregates.values())

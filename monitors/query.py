@@ -1,0 +1,107 @@
+"""What a monitor asks of a window that is not in memory: conditions and aggregates, as data.
+
+A monitor kind computes its *profile* (counts, sums, extremes, percentiles) next to the data:
+in process from a frame, or by an engine (DuckDB, a SQL database, Spark) that compiles these
+terms to its own language and returns one value per aggregate. The statistics are then the same
+pure functions of the profile wherever it was computed, so an SLI never depends on the engine.
+
+Missing means what it means in pandas: NULL, or NaN in a floating column. ``Finite`` is a
+present value that is not NaN or an infinity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+DType = Literal["float", "int", "bool", "text", "time", "other"]
+
+
+# --- conditions ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Missing:
+    column: str
+
+
+@dataclass(frozen=True)
+class Finite:
+    column: str
+
+
+@dataclass(frozen=True)
+class Compare:
+    """``column op value``: op one of ``<``, ``<=``, ``>``, ``>=``, ``=``."""
+
+    column: str
+    op: Literal["<", "<=", ">", ">=", "="]
+    value: Any
+
+
+@dataclass(frozen=True)
+class Truthy:
+    """A boolean True, or a number other than 0 (a missing value is not)."""
+
+    column: str
+
+
+@dataclass(frozen=True)
+class All:
+    conditions: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    conditions: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    condition: Condition
+
+
+Condition = Missing | Finite | Compare | Truthy | All | AnyOf | Not
+
+
+def all_of(*conditions: Condition | None) -> Condition | None:
+    kept = tuple(c for c in conditions if c is not None)
+    if not kept:
+        return None
+    return kept[0] if len(kept) == 1 else All(kept)
+
+
+# --- aggregates ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Count:
+    """Rows (where ``where`` holds)."""
+
+    where: Condition | None = None
+
+
+@dataclass(frozen=True)
+class Max:
+    column: str
+    where: Condition | None = None
+
+
+@dataclass(frozen=True)
+class Min:
+    column: str
+    where: Condition | None = None
+
+
+@dataclass(frozen=True)
+class Quantiles:
+    """Exact quantiles ``qs`` (in [0, 1]) of ``column`` where ``where`` holds, interpolated
+    linearly between order statistics (numpy's default); None each when no row holds."""
+
+    column: str
+    qs: Sequence[float]
+    where: Condition | None = None
+
+
+Aggregate = Count | Max | Min | Quantiles

@@ -22,13 +22,20 @@ DType = Literal["float", "int", "bool", "text", "time", "other"]
 
 
 @dataclass(frozen=True)
-class Missing:
+class _OfColumn:
     column: str
 
 
-@dataclass(frozen=True)
-class Finite:
-    column: str
+class Missing(_OfColumn):
+    """NULL, or NaN in a floating column."""
+
+
+class Finite(_OfColumn):
+    """Present, and not NaN or an infinity."""
+
+
+class Truthy(_OfColumn):
+    """A boolean True, or a number other than 0 (a missing value is not)."""
 
 
 @dataclass(frozen=True)
@@ -38,13 +45,6 @@ class Compare:
     column: str
     op: Literal["<", "<=", ">", ">=", "="]
     value: Any
-
-
-@dataclass(frozen=True)
-class Truthy:
-    """A boolean True, or a number other than 0 (a missing value is not)."""
-
-    column: str
 
 
 @dataclass(frozen=True)

@@ -72,18 +72,22 @@ class Compiler:
     def column(self, name: str) -> str:
         return self.dialect.quote(name)
 
+    def floating(self, name: str) -> bool:
+        return self.dtypes.get(name) == "float"
+
     def condition(self, c: q.Condition) -> str:
         d = self.dialect
-        if isinstance(c, q.Missing):
+        if isinstance(c, q.Missing | q.Finite):
             col = self.column(c.column)
-            if self.dtypes.get(c.column) == "float":
-                return f"({col} IS NULL OR {d.nan(col)})"
-            return f"({col} IS NULL)"
-        if isinstance(c, q.Finite):
-            col = self.column(c.column)
-            if self.dtypes.get(c.column) == "float":
-                return f"({col} IS NOT NULL AND NOT {d.nan(col)} AND NOT {d.infinite(col)})"
-            return f"({col} IS NOT NULL)"
+            if isinstance(c, q.Missing):
+                test = f"{col} IS NULL" + (f" OR {d.nan(col)}" if self.floating(c.column) else "")
+            else:
+                test = f"{col} IS NOT NULL" + (
+                    f" AND NOT {d.nan(col)} AND NOT {d.infinite(col)}"
+                    if self.floating(c.column)
+                    else ""
+                )
+            return f"({test})"
         if isinstance(c, q.Compare):
             return f"({self.column(c.column)} {c.op} {literal(c.value)})"
         if isinstance(c, q.Truthy):

@@ -102,8 +102,28 @@ def _filter_frame(
     return frame.loc[keep]
 
 
+class _Reads:
+    """``read`` for the sources: the window's bounds checked once, then the source's own."""
+
+    def read(
+        self,
+        columns: Sequence[str] | None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> pd.DataFrame:
+        """Rows with ``start <= timestamp < end`` (no bound when ``None``), only ``columns``
+        (all when ``None``) plus the timestamp column."""
+        _check_time_bounds(start, end)
+        return self._read(columns, start, end)
+
+    def _read(
+        self, columns: Sequence[str] | None, start: datetime | None, end: datetime | None
+    ) -> pd.DataFrame:
+        raise NotImplementedError
+
+
 @dataclass
-class FileDataSource:
+class FileDataSource(_Reads):
     kind: str  # csv | parquet
     pattern: str
     label: str
@@ -125,13 +145,9 @@ class FileDataSource:
             )
         return [self.pattern]
 
-    def read(
-        self,
-        columns: Sequence[str] | None,
-        start: datetime | None = None,
-        end: datetime | None = None,
+    def _read(
+        self, columns: Sequence[str] | None, start: datetime | None, end: datetime | None
     ) -> pd.DataFrame:
-        _check_time_bounds(start, end)
         files = self.files()
         wanted = _wanted(columns, self.timestamp if (start or end) or columns is not None else None)
         if self.timestamp and wanted is not None and self.timestamp not in wanted:
@@ -215,7 +231,7 @@ def arrow_time_filter(
 
 
 @dataclass
-class SqlDataSource:
+class SqlDataSource(_Reads):
     url: str
     label: str
     table: str | None = None
@@ -238,13 +254,9 @@ class SqlDataSource:
         except sa.exc.NoSuchTableError:
             raise SourceError(f"{self.label}: table {self.table!r} does not exist") from None
 
-    def read(
-        self,
-        columns: Sequence[str] | None,
-        start: datetime | None = None,
-        end: datetime | None = None,
+    def _read(
+        self, columns: Sequence[str] | None, start: datetime | None, end: datetime | None
     ) -> pd.DataFrame:
-        _check_time_bounds(start, end)
         wanted = _wanted(columns, self.timestamp)
         try:
             with self.engine().connect() as conn:

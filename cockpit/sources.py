@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -31,23 +30,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from cockpit.config import models as cfg
 from cockpit.errors import SourceError
-
-
-class DataSource(Protocol):
-    """Reads rows of one source."""
-
-    label: str
-    timestamp: str | None
-
-    def read(
-        self,
-        columns: Sequence[str] | None,
-        start: datetime | None = None,
-        end: datetime | None = None,
-    ) -> pd.DataFrame:
-        """Rows with ``start <= timestamp < end`` (no bound when ``None``), only ``columns``
-        (all when ``None``) plus the timestamp column."""
-        ...
 
 
 def _wanted(columns: Sequence[str] | None, timestamp: str | None) -> list[str] | None:
@@ -102,8 +84,12 @@ def _filter_frame(
     return frame.loc[keep]
 
 
-class _Reads:
-    """``read`` for the sources: the window's bounds checked once, then the source's own."""
+class DataSource:
+    """Reads rows of one source: the window's bounds checked once, then the source's own
+    ``_read``."""
+
+    label: str
+    timestamp: str | None
 
     def read(
         self,
@@ -123,7 +109,7 @@ class _Reads:
 
 
 @dataclass
-class FileDataSource(_Reads):
+class FileDataSource(DataSource):
     kind: str  # csv | parquet
     pattern: str
     label: str
@@ -231,7 +217,7 @@ def arrow_time_filter(
 
 
 @dataclass
-class SqlDataSource(_Reads):
+class SqlDataSource(DataSource):
     url: str
     label: str
     table: str | None = None
@@ -361,7 +347,7 @@ def build_source(
     return SqlDataSource(url, f"{label} (sql {what})", spec.table, spec.query, spec.timestamp)
 
 
-class PreloadedSource:
+class PreloadedSource(DataSource):
     """A source read once over a long span and sliced per window (backfills).
 
     ``read`` with a window inside the preloaded span costs two binary searches.
@@ -405,11 +391,8 @@ class PreloadedSource:
             return False
         return self.start <= start and end <= self.end
 
-    def read(
-        self,
-        columns: Sequence[str] | None,
-        start: datetime | None = None,
-        end: datetime | None = None,
+    def _read(
+        self, columns: Sequence[str] | None, start: datetime | None, end: datetime | None
     ) -> pd.DataFrame:
         if not self.covers(columns, start, end):
             return self.inner.read(columns, start, end)

@@ -53,16 +53,11 @@ class All:
 
 
 @dataclass(frozen=True)
-class AnyOf:
-    conditions: tuple[Condition, ...]
-
-
-@dataclass(frozen=True)
 class Not:
     condition: Condition
 
 
-Condition = Missing | Finite | Compare | Truthy | All | AnyOf | Not
+Condition = Missing | Finite | Compare | Truthy | All | Not
 
 
 def all_of(*conditions: Condition | None) -> Condition | None:
@@ -89,12 +84,6 @@ class Max:
 
 
 @dataclass(frozen=True)
-class Min:
-    column: str
-    where: Condition | None = None
-
-
-@dataclass(frozen=True)
 class Quantiles:
     """Exact quantiles ``qs`` (in [0, 1]) of ``column`` where ``where`` holds, interpolated
     linearly between order statistics (numpy's default); None each when no row holds."""
@@ -104,4 +93,4 @@ class Quantiles:
     where: Condition | None = None
 
 
-Aggregate = Count | Max | Min | Quantiles
+Aggregate = Count | Max | Quantiles

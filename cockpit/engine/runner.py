@@ -329,7 +329,12 @@ class Runner:
         source = self.source(service, "current")
         if isinstance(source, PreloadedSource):
             return "pandas"
-        name = engine_for(service, source, len(columns), window.start, window.end)
+        # auto reads Parquet metadata: once per window, whichever of the service's monitors asks
+        name = self.remember(
+            ("engine", service.name, len(columns)),
+            (window.start, window.end),
+            lambda: engine_for(service, source, len(columns), window.start, window.end),
+        )
         if name == "spark":
             remote = self.config.engines.spark.remote or "(no engines.spark.remote set)"
             raise MonitorError(

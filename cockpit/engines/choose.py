@@ -8,11 +8,14 @@ size of CSV files. A user with a 100M-row day needs no setting on one machine.
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
+
+import pyarrow.dataset as pads
 
 from cockpit.config import models as cfg
 from cockpit.errors import SourceError
-from cockpit.sources import FileDataSource, arrow_time_filter
+from cockpit.sources import DataSource, FileDataSource, arrow_time_filter
 
 # a window estimated above this many bytes in memory goes to DuckDB under `engine: auto`
 AUTO_IN_PROCESS_BYTES = 1 << 30
@@ -23,12 +26,9 @@ def estimated_bytes(
     source: FileDataSource, columns: int, start: datetime | None, end: datetime | None
 ) -> int:
     """How much memory the window's ``columns`` would take as a frame, from metadata only."""
-    import os
-
     files = source.files()
     if source.kind != "parquet":
         return sum(os.path.getsize(f) for f in files) * 2  # text to values: about twice
-    import pyarrow.dataset as pads
 
     try:
         dataset = pads.dataset(files, format="parquet")
@@ -45,7 +45,7 @@ def estimated_bytes(
 
 def engine_for(
     service: cfg.Service,
-    source: object,
+    source: DataSource,
     columns: int,
     start: datetime | None,
     end: datetime | None,

@@ -15,9 +15,6 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from cockpit.config import models as cfg
 from cockpit.engines.sqltext import DUCKDB, Compiler, literal
 from cockpit.errors import MonitorError, SourceError
@@ -48,12 +45,11 @@ def dtype_of(sql_type: str) -> q.DType:
 class DuckDBEngine:
     """One embedded DuckDB database for the process; a cursor per window."""
 
-    name = "duckdb"
-
     def __init__(self, settings: cfg.DuckDBSettings):
         self.settings = settings
         self._conn: Any = None
         self._lock = threading.Lock()
+        self._described: dict[str, dict[str, str]] = {}  # scan -> column -> DuckDB type
 
     def connection(self) -> Any:
         with self._lock:
@@ -78,6 +74,16 @@ class DuckDBEngine:
                     ) from None
             return self._conn.cursor()
 
+    def _describe(self, cursor: Any, scan: str, label: str) -> dict[str, str]:
+        """Each column's DuckDB type, read from the files' headers once per set of files."""
+        if scan not in self._described:
+            try:
+                rows = cursor.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()
+            except Exception as exc:  # duckdb.Error: the files cannot be read
+                raise SourceError(f"{label}: cannot read with DuckDB: {exc}") from None
+            self._described[scan] = {str(row[0]): str(row[1]).upper() for row in rows}
+        return self._described[scan]
+
     def window(
         self,
         source: FileDataSource,
@@ -94,23 +100,17 @@ class DuckDBEngine:
             else f"read_csv({listed}, union_by_name = true)"
         )
         cursor = self.connection()
-        try:
-            described = cursor.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()
-        except Exception as exc:  # duckdb.Error: the files cannot be read
-            raise SourceError(f"{source.label}: cannot read with DuckDB: {exc}") from None
         ts = source.timestamp
-        detected = {str(row[0]): str(row[1]).upper() for row in described}
-        if source.kind == "csv" and ts and detected.get(ts) == "TIMESTAMP":
+        types = self._describe(cursor, scan, source.label)
+        if source.kind == "csv" and ts and types.get(ts) == "TIMESTAMP":
             # DuckDB detects microseconds; nanoseconds in the text are kept, as pandas keeps them
             scan = f"read_csv({listed}, union_by_name = true, types = {{{literal(ts)}: 'TIMESTAMP_NS'}})"
-            described = cursor.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()
-        dtypes = {str(row[0]): dtype_of(str(row[1])) for row in described}
+            types = self._describe(cursor, scan, source.label)
+        dtypes = {name: dtype_of(t) for name, t in types.items()}
         naive = {
-            str(row[0])
-            for row in described
-            if str(row[1]).upper().startswith("TIMESTAMP")
-            and "TZ" not in str(row[1]).upper()
-            and "TIME ZONE" not in str(row[1]).upper()
+            name
+            for name, t in types.items()
+            if t.startswith("TIMESTAMP") and "TZ" not in t and "TIME ZONE" not in t
         }
         missing = [c for c in columns if c not in dtypes]
         if missing:
@@ -142,8 +142,6 @@ class DuckDBEngine:
 class DuckDBWindow:
     """One window of one source inside DuckDB: profiles are aggregates over it."""
 
-    engine = "duckdb"
-
     def __init__(
         self, cursor: Any, scan: str, where: str | None, label: str, dtypes: dict[str, q.DType]
     ):
@@ -174,31 +172,3 @@ class DuckDBWindow:
         """One value per aggregate, computed in one scan."""
         row = self._run(f"SELECT {self.compiler.select(aggregates)} {self._from()}").fetchone()
         return dict(zip(aggregates, row, strict=True))
-
-    def value_counts(self, column: str, where: q.Condition | None = None) -> pd.Series:
-        """Each present value of ``column`` (where ``where`` holds) and how many rows hold it."""
-        col = DUCKDB.quote(column)
-        present = q.all_of(q.Not(q.Missing(column)), where)
-        frame = self._run(
-            f"SELECT {col} AS value, COUNT(*) AS n {self._from(self.compiler.where(present))} "
-            f"GROUP BY {col}"
-        ).df()
-        return pd.Series(frame["n"].to_numpy(dtype=np.int64), index=pd.Index(frame["value"]))
-
-    def values(self, column: str, where: q.Condition | None = None) -> np.ndarray:
-        """The values of ``column`` where ``where`` holds, ascending, as float64."""
-        col = DUCKDB.quote(column)
-        table = self._run(
-            f"SELECT CAST({col} AS DOUBLE) AS v {self._from(self.compiler.where(where))} ORDER BY v"
-        ).arrow()
-        column_data = table.column(0)
-        return np.asarray(column_data.to_numpy(), dtype=np.float64)
-
-    def grouped(
-        self, by: str, aggregates: Mapping[str, str], where: q.Condition | None = None
-    ) -> pd.DataFrame:
-        """``aggregates`` (SQL over the window) per value of the SQL expression ``by``."""
-        select = ", ".join(f"{sql} AS {DUCKDB.quote(name)}" for name, sql in aggregates.items())
-        return self._run(
-            f"SELECT {by} AS key, {select} {self._from(self.compiler.where(where))} GROUP BY key"
-        ).df()

@@ -17,7 +17,6 @@ from monitors import query as q
 
 @dataclass(frozen=True)
 class Dialect:
-    name: str
     quote_char: str = '"'
 
     def quote(self, name: str) -> str:
@@ -40,7 +39,7 @@ class Dialect:
         return f"quantile_cont({column}, [{values}]){_filter(where)}"
 
 
-DUCKDB = Dialect("duckdb")
+DUCKDB = Dialect()
 
 
 def _filter(where: str | None) -> str:
@@ -97,8 +96,6 @@ class Compiler:
             return f"(COALESCE({col} <> 0, FALSE))"
         if isinstance(c, q.All):
             return "(" + " AND ".join(self.condition(x) for x in c.conditions) + ")"
-        if isinstance(c, q.AnyOf):
-            return "(" + " OR ".join(self.condition(x) for x in c.conditions) + ")"
         if isinstance(c, q.Not):
             return f"(NOT {self.condition(c.condition)})"
         raise TypeError(f"not a condition: {c!r}")
@@ -110,8 +107,8 @@ class Compiler:
         where = self.where(a.where)
         if isinstance(a, q.Count):
             return f"COUNT(*){_filter(where)}"
-        if isinstance(a, q.Max | q.Min):
-            sql = f"{type(a).__name__.upper()}({self.column(a.column)}){_filter(where)}"
+        if isinstance(a, q.Max):
+            sql = f"MAX({self.column(a.column)}){_filter(where)}"
             return self.dialect.epoch_ns(sql) if self.dtypes.get(a.column) == "time" else sql
         if isinstance(a, q.Quantiles):
             return self.dialect.quantiles(self.column(a.column), list(a.qs), where)

@@ -230,7 +230,7 @@ class SqlDataSource(DataSource):
             try:
                 self._engine = sa.create_engine(self.url)
             except (SQLAlchemyError, ImportError, ValueError) as exc:
-                raise SourceError(f"{self.label}: cannot open {_safe(self.url)}: {exc}") from None
+                raise SourceError(f"{self.label}: cannot open {safe_url(self.url)}: {exc}") from None
         return self._engine
 
     def _table(self, conn: sa.Connection) -> sa.Table:
@@ -276,7 +276,7 @@ class SqlDataSource(DataSource):
             raise
         except SQLAlchemyError as exc:
             raise SourceError(
-                f"{self.label}: query failed on {_safe(self.url)}: {exc.__class__.__name__}: {getattr(exc, 'orig', exc)}"
+                f"{self.label}: query failed on {safe_url(self.url)}: {exc.__class__.__name__}: {getattr(exc, 'orig', exc)}"
             ) from None
         if self.timestamp and self.timestamp in frame.columns:
             frame[self.timestamp] = _to_utc(frame[self.timestamp], self.label, self.timestamp)
@@ -313,7 +313,7 @@ def _naive_utc(value: datetime, conn: sa.Connection) -> datetime:
     return value.replace(tzinfo=None) if conn.dialect.name == "sqlite" else value
 
 
-def _safe(url: str) -> str:
+def safe_url(url: str) -> str:
     try:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
     except Exception:  # noqa: BLE001

@@ -31,7 +31,13 @@ from cockpit.engines.choose import engine_for
 from cockpit.errors import CockpitError, MonitorError, SourceError
 from cockpit.kinds.base import Preloaded, Window
 from cockpit.kinds.registry import KINDS
-from cockpit.sources import DataSource, FileDataSource, PreloadedSource, build_source
+from cockpit.sources import (
+    DataSource,
+    FileDataSource,
+    PreloadedSource,
+    SqlDataSource,
+    build_source,
+)
 from cockpit.store import RunRecord, Store
 from cockpit.timefmt import iso
 from monitors.base import MonitorResult, finite_or_none
@@ -346,17 +352,21 @@ class Runner:
 
     def relation(self, service: cfg.Service, columns: Sequence[str], window: Window) -> Any:
         source = self.source(service, "current")
+        wanted = [c for c in dict.fromkeys(columns) if c]
+        if isinstance(source, SqlDataSource):  # whichever engine was named: its own database
+            from cockpit.engines import database
+
+            self._engine_used = "sql"
+            return database.window(source, wanted, window.start, window.end)
         if not isinstance(source, FileDataSource):
             raise MonitorError(
-                f"{source.label}: engine duckdb reads CSV and Parquet sources; a SQL source is "
-                "read in process (engine: pandas)"
+                f"{source.label}: no engine computes this source; use engine: pandas"
             )
         if "duckdb" not in self._engines:
             from cockpit.engines.duckdb import DuckDBEngine
 
             self._engines["duckdb"] = DuckDBEngine(self.config.engines.duckdb)
         self._engine_used = "duckdb"
-        wanted = [c for c in dict.fromkeys(columns) if c]
         return self._engines["duckdb"].window(source, wanted, window.start, window.end)
 
     def read_source(

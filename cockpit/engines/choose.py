@@ -3,7 +3,8 @@
 ``engine: auto`` (the default) keeps a window in process when it fits comfortably in memory and
 sends it to DuckDB when it does not, judged before reading anything: the rows in the window
 from Parquet metadata (row-group statistics of the timestamp; no data page is read), or the
-size of CSV files. A user with a 100M-row day needs no setting on one machine.
+size of CSV files. A user with a 100M-row day needs no setting on one machine. A SQL source is
+computed inside its own database (``sql``) when the engine speaks its dialect.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pyarrow.dataset as pads
 
 from cockpit.config import models as cfg
 from cockpit.errors import SourceError
-from cockpit.sources import DataSource, FileDataSource, arrow_time_filter
+from cockpit.sources import DataSource, FileDataSource, SqlDataSource, arrow_time_filter
 
 # a window estimated above this many bytes in memory goes to DuckDB under `engine: auto`
 AUTO_IN_PROCESS_BYTES = 1 << 30
@@ -50,9 +51,14 @@ def engine_for(
     start: datetime | None,
     end: datetime | None,
 ) -> str:
-    """``pandas``, ``duckdb`` or ``spark`` for this service's window."""
+    """``pandas``, ``duckdb``, ``sql`` or ``spark`` for this service's window: under ``auto``, a
+    SQL source in a database the ``sql`` engine speaks is computed there."""
     if service.engine != "auto":
         return service.engine
+    if isinstance(source, SqlDataSource):
+        from cockpit.engines.database import dialect_of
+
+        return "sql" if dialect_of(source) is not None else "pandas"
     if not isinstance(source, FileDataSource):
         return "pandas"
     if estimated_bytes(source, columns, start, end) > AUTO_IN_PROCESS_BYTES:

@@ -11,12 +11,12 @@ its time-zone extension, which is not loaded).
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from cockpit.config import models as cfg
-from cockpit.engines.sqltext import DUCKDB, Compiler, literal
+from cockpit.engines.sqltext import DUCKDB, SqlWindow, literal
 from cockpit.errors import MonitorError, SourceError
 from cockpit.sources import FileDataSource
 from monitors import query as q
@@ -139,26 +139,18 @@ class DuckDBEngine:
         return DuckDBWindow(cursor, scan, where, source.label, dtypes)
 
 
-class DuckDBWindow:
-    """One window of one source inside DuckDB: profiles are aggregates over it."""
+class DuckDBWindow(SqlWindow):
+    """One window of one source inside DuckDB."""
 
     def __init__(
         self, cursor: Any, scan: str, where: str | None, label: str, dtypes: dict[str, q.DType]
     ):
+        super().__init__(DUCKDB, scan, where, label, dtypes)
         self.cursor = cursor
-        self.scan = scan
-        self.where_sql = where
-        self.label = label
-        self.dtypes = dtypes
-        self.compiler = Compiler(DUCKDB, dtypes)
 
-    def _from(self, extra: str | None = None) -> str:
-        clauses = [c for c in (self.where_sql, extra) if c]
-        return f"FROM {self.scan}" + (f" WHERE {' AND '.join(clauses)}" if clauses else "")
-
-    def _run(self, sql: str) -> Any:
+    def _fetch(self, sql: str) -> list[tuple[Any, ...]]:
         try:
-            return self.cursor.execute(sql)
+            return self.cursor.execute(sql).fetchall()
         except Exception as exc:  # duckdb.Error
             name = type(exc).__name__
             if name == "OutOfMemoryException" or "out of memory" in str(exc).lower():
@@ -167,8 +159,3 @@ class DuckDBWindow:
                     f"{MEMORY_KEY} or shorten the window: {exc}"
                 ) from None
             raise SourceError(f"{self.label}: engine duckdb: {name}: {exc}") from None
-
-    def aggregate(self, aggregates: Mapping[str, q.Aggregate]) -> dict[str, Any]:
-        """One value per aggregate, computed in one scan."""
-        row = self._run(f"SELECT {self.compiler.select(aggregates)} {self._from()}").fetchone()
-        return dict(zip(aggregates, row, strict=True))

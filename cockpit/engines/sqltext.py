@@ -1,7 +1,10 @@
 """The terms of :mod:`monitors.query` as SQL text, for the engines that speak SQL.
 
-One :class:`Dialect` says how a database quotes a name, tests a float for NaN and computes exact
-quantiles; everything else is the SQL every one of them reads (``CASE``, ``COUNT``, ``MAX``).
+One :class:`Dialect` says how a database quotes a name, tests a float for NaN, turns a time into
+nanoseconds and computes exact quantiles; everything else is the SQL every one of them reads
+(``COUNT(*) FILTER``, ``MAX``, ``COALESCE``). :class:`SqlWindow` is one window of one source
+as such a database sees it: an engine supplies how a statement runs, the window supplies the
+profile's aggregates.
 """
 
 from __future__ import annotations
@@ -39,7 +42,29 @@ class Dialect:
         return f"quantile_cont({column}, [{values}]){_filter(where)}"
 
 
+class PostgresDialect(Dialect):
+    """PostgreSQL: NaN equals NaN, no ``isnan``; exact quantiles are an ordered-set aggregate."""
+
+    def nan(self, column: str) -> str:
+        return f"{column} = 'NaN'::FLOAT8"
+
+    def infinite(self, column: str) -> str:
+        return f"{column} IN ('Infinity'::FLOAT8, '-Infinity'::FLOAT8)"
+
+    def epoch_ns(self, expression: str) -> str:
+        # PostgreSQL keeps microseconds: the seconds since the epoch are exact as NUMERIC
+        return f"CAST(EXTRACT(EPOCH FROM {expression}) * 1000000 AS BIGINT) * 1000"
+
+    def quantiles(self, column: str, qs: list[float], where: str | None) -> str:
+        values = ", ".join(repr(float(x)) for x in qs)
+        return (
+            f"percentile_cont(ARRAY[{values}]::FLOAT8[]) WITHIN GROUP "
+            f"(ORDER BY CAST({column} AS FLOAT8)){_filter(where)}"
+        )
+
+
 DUCKDB = Dialect()
+POSTGRES = PostgresDialect()
 
 
 def _filter(where: str | None) -> str:
@@ -52,7 +77,9 @@ def literal(value: Any) -> str:
     if isinstance(value, int | float):
         if isinstance(value, float) and not math.isfinite(value):
             return (
-                "'NaN'::DOUBLE" if math.isnan(value) else f"'{'-' if value < 0 else ''}inf'::DOUBLE"
+                "'NaN'::FLOAT8"
+                if math.isnan(value)
+                else f"'{'-' if value < 0 else ''}Infinity'::FLOAT8"
             )
         return repr(value)
     if isinstance(value, datetime):
@@ -116,3 +143,40 @@ class Compiler:
 
     def select(self, aggregates: Mapping[str, q.Aggregate]) -> str:
         return ", ".join(self.aggregate(a) for a in aggregates.values())
+
+
+class SqlWindow:
+    """The rows of one source between two times, inside a database that speaks SQL: a profile
+    is computed by aggregates over them, and only the aggregates come back.
+
+    ``relation``: the rows as a FROM item (a table, a scan of files, a subquery); ``where``: the
+    window's time bounds as SQL (None: every row); ``dtypes``: each column's kind of values.
+    An engine implements :meth:`_fetch`, which runs one statement and returns its rows, turning
+    the database's errors into messages that name the source.
+    """
+
+    def __init__(
+        self,
+        dialect: Dialect,
+        relation: str,
+        where: str | None,
+        label: str,
+        dtypes: Mapping[str, q.DType],
+    ):
+        self.relation = relation
+        self.where_sql = where
+        self.label = label
+        self.dtypes = dict(dtypes)
+        self.compiler = Compiler(dialect, self.dtypes)
+
+    def _fetch(self, sql: str) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def _from(self, extra: str | None = None) -> str:
+        clauses = [c for c in (self.where_sql, extra) if c]
+        return f"FROM {self.relation}" + (f" WHERE {' AND '.join(clauses)}" if clauses else "")
+
+    def aggregate(self, aggregates: Mapping[str, q.Aggregate]) -> dict[str, Any]:
+        """One value per aggregate, computed in one scan."""
+        rows = self._fetch(f"SELECT {self.compiler.select(aggregates)} {self._from()}")
+        return dict(zip(aggregates, rows[0], strict=True))

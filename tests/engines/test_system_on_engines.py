@@ -1,5 +1,6 @@
-"""The system monitor's SLIs are the same wherever its window is computed: in process and in
-a real embedded DuckDB, on Parquet (aware timestamps) and CSV (naive ones read as UTC)."""
+"""The system monitor's SLIs are the same wherever its window is computed: in process, in a
+real embedded DuckDB (Parquet with aware timestamps, CSV with naive ones read as UTC) and inside
+a real PostgreSQL (a SQL source's profile computed by the database)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from cockpit.config.loader import load_config
 from cockpit.engine.runner import Runner, run_json
 from cockpit.engines import choose
 from cockpit.store import Store
+from tests.engines.conftest import Place, assert_same_runs
 
 AT = datetime(2026, 10, 2, tzinfo=UTC)
 MONITORS = """\
@@ -26,7 +28,7 @@ MONITORS = """\
 """
 
 
-def make_logs(folder: Path, kind: str, seed: int = 3) -> str:
+def log_frame(seed: int = 3, *, infinities: bool = True) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     n = 30_000
     ts = pd.Timestamp("2026-09-30T12:00", tz="UTC") + pd.to_timedelta(
@@ -34,11 +36,16 @@ def make_logs(folder: Path, kind: str, seed: int = 3) -> str:
     )
     latency = rng.lognormal(5, 0.6, n)
     latency[rng.random(n) < 0.02] = np.nan
-    latency[:5] = np.inf
-    latency[5:8] = -np.inf
+    if infinities:
+        latency[:5] = np.inf
+        latency[5:8] = -np.inf
     failed = pd.array(rng.random(n) < 0.03, dtype="boolean")
     failed[rng.random(n) < 0.01] = pd.NA
-    frame = pd.DataFrame({"ts": ts, "latency_ms": latency, "failed": failed})
+    return pd.DataFrame({"ts": ts, "latency_ms": latency, "failed": failed})
+
+
+def make_logs(folder: Path, kind: str, seed: int = 3) -> str:
+    frame = log_frame(seed)
     if kind == "parquet":
         frame.to_parquet(folder / "logs.parquet")
         return "logs.parquet"
@@ -80,21 +87,15 @@ def same(a: float | None, b: float | None) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=0.0)
 
 
-@pytest.mark.parametrize("kind", ["parquet", "csv"])
-def test_every_system_sli_is_the_same_on_duckdb_as_in_process(tmp_path: Path, kind: str) -> None:
-    path = make_logs(tmp_path, kind)
-    ours = run(config(tmp_path, "pandas", path, kind))
-    theirs = run(config(tmp_path, "duckdb", path, kind))
-    assert set(ours) == set(theirs) == {"latency", "errors", "fresh", "volume"}
-    for name in ours:
-        a, b = ours[name], theirs[name]
-        assert (a["engine"], b["engine"]) == ("pandas", "duckdb"), name
-        assert a["status"] == b["status"] == "ok", (name, b["error"])
-        assert set(a["slis"]) == set(b["slis"]), name
-        for sli, value in a["slis"].items():
-            assert same(value, b["slis"][sli]), (name, sli, value, b["slis"][sli])
-        assert (a["good"], a["total"]) == (b["good"], b["total"]), name
-    # the counts are not trivial: missing and infinite latencies, missing error flags
+def test_every_system_sli_is_the_same_on_the_engine_as_in_process(place: Place) -> None:
+    frame = log_frame(infinities=place.kind != "csv")  # CSV: NaN but no infinities
+    if place.kind == "csv":
+        frame = frame[np.isfinite(frame["latency_ms"]) | frame["latency_ms"].isna()]
+    source = f"data:\n  current: {place.write(frame)}"
+    ours, theirs = place.runs(source, MONITORS)
+    assert set(ours) == {"latency", "errors", "fresh", "volume"}
+    assert_same_runs(ours, theirs, place.engine)
+    # the counts are not trivial: missing latencies, missing error flags
     assert 0 < ours["latency"]["good"] < ours["latency"]["total"]
     assert ours["latency"]["slis"]["latency_p99"] > ours["latency"]["slis"]["latency_p50"]
 

@@ -230,7 +230,9 @@ class SqlDataSource(DataSource):
             try:
                 self._engine = sa.create_engine(self.url)
             except (SQLAlchemyError, ImportError, ValueError) as exc:
-                raise SourceError(f"{self.label}: cannot open {safe_url(self.url)}: {exc}") from None
+                raise SourceError(
+                    f"{self.label}: cannot open {safe_url(self.url)}: {exc}"
+                ) from None
         return self._engine
 
     def _table(self, conn: sa.Connection) -> sa.Table:

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from monitors import query as q
 from monitors.base import MonitorResult, finite_or_none
 from monitors.counting import distinct_objects, factorize
 
@@ -120,52 +121,31 @@ class RowChecks:
         self, lo: int, hi: int, *, window_s: float, reference_rate_per_s: float | None = None
     ) -> MonitorResult:
         """The result for rows ``[lo, hi)``."""
-        rows = hi - lo
-        if rows <= 0:
-            return MonitorResult.no_data("no rows in the window", rows=0)
-        totals = dict.fromkeys(CHECKS, 0)
-        slis: dict[str, float | None] = {}
-        columns: dict[str, dict[str, Any]] = {}
-        for rule in self.spec.columns:
-            found = {
-                name: int(np.count_nonzero(self.masks[(rule.name, name)][lo:hi])) for name in CHECKS
-            }
-            for name, count in found.items():
-                totals[name] += count
-                slis[f"{name}_share[{rule.name}]"] = count / rows
-            bad = int(np.count_nonzero(self.bad_by_column[rule.name][lo:hi]))
-            columns[rule.name] = {
-                **found,
-                "bad_rows": bad,
-                "bad_share": bad / rows,
-                "examples": self._examples(rule.name, lo, hi) if bad else {},
-            }
-        good = rows - int(np.count_nonzero(self.bad[lo:hi]))
-        duplicates = int(np.count_nonzero(self.duplicates[lo:hi]))
-        cells = rows * max(len(self.spec.columns), 1)
-        expected = reference_rate_per_s * window_s if reference_rate_per_s else None
-        failing = sorted(
-            (name for name, c in columns.items() if c["bad_rows"]),
-            key=lambda n: -columns[n]["bad_rows"],
+        return statistics(
+            self.profile(lo, hi),
+            self.spec,
+            window_s=window_s,
+            reference_rate_per_s=reference_rate_per_s,
         )
-        slis = {
-            "valid_rows_share": good / rows,
-            "rows": float(rows),
-            "duplicate_share": duplicates / rows,
-            "volume_ratio": finite_or_none(rows / expected) if expected else None,
-            **{f"{name}_share": totals[name] / cells for name in CHECKS},
-            **slis,
-        }
-        details = {
-            "rows": rows,
-            "bad_rows": rows - good,
-            "duplicates": duplicates,
-            "expected_rows": finite_or_none(expected),
-            "failing_columns": failing,
-            "columns": columns,
-        }
-        return MonitorResult(
-            status="ok", slis=slis, good=float(good), total=float(rows), details=details
+
+    def profile(self, lo: int, hi: int) -> DataQualityProfile:
+        """The counts of rows ``[lo, hi)``."""
+        counts, bad_by_column, examples = {}, {}, {}
+        for rule in self.spec.columns:
+            for name in CHECKS:
+                counts[(rule.name, name)] = int(
+                    np.count_nonzero(self.masks[(rule.name, name)][lo:hi])
+                )
+            bad_by_column[rule.name] = int(np.count_nonzero(self.bad_by_column[rule.name][lo:hi]))
+            if bad_by_column[rule.name]:
+                examples[rule.name] = self._examples(rule.name, lo, hi)
+        return DataQualityProfile(
+            rows=max(hi - lo, 0),
+            counts=counts,
+            bad_by_column=bad_by_column,
+            bad=int(np.count_nonzero(self.bad[lo:hi])),
+            duplicates=int(np.count_nonzero(self.duplicates[lo:hi])),
+            examples=examples,
         )
 
     def _examples(self, column: str, lo: int, hi: int) -> dict[str, list[str]]:
@@ -176,6 +156,199 @@ class RowChecks:
             if mask.any():
                 out[name] = _examples(raw, mask, self.spec.max_examples)
         return out
+
+
+@dataclass(frozen=True)
+class DataQualityProfile:
+    """What the data-quality SLIs of one window are computed from, wherever it was computed:
+    rows failing each ``(column, check)``, rows bad because of each column, rows bad for any,
+    rows identical to an earlier one, and a few example values per column and check."""
+
+    rows: int
+    counts: dict[tuple[str, str], int]
+    bad_by_column: dict[str, int]
+    bad: int
+    duplicates: int
+    examples: dict[str, dict[str, list[str]]]
+
+
+def statistics(
+    profile: DataQualityProfile,
+    spec: DataQualitySpec,
+    *,
+    window_s: float,
+    reference_rate_per_s: float | None = None,
+) -> MonitorResult:
+    """The data-quality SLIs from a window's profile."""
+    rows = profile.rows
+    if rows <= 0:
+        return MonitorResult.no_data("no rows in the window", rows=0)
+    totals = dict.fromkeys(CHECKS, 0)
+    slis: dict[str, float | None] = {}
+    columns: dict[str, dict[str, Any]] = {}
+    for rule in spec.columns:
+        found = {name: profile.counts[(rule.name, name)] for name in CHECKS}
+        for name, count in found.items():
+            totals[name] += count
+            slis[f"{name}_share[{rule.name}]"] = count / rows
+        bad = profile.bad_by_column[rule.name]
+        columns[rule.name] = {
+            **found,
+            "bad_rows": bad,
+            "bad_share": bad / rows,
+            "examples": profile.examples.get(rule.name, {}) if bad else {},
+        }
+    good = rows - profile.bad
+    cells = rows * max(len(spec.columns), 1)
+    expected = reference_rate_per_s * window_s if reference_rate_per_s else None
+    failing = sorted(
+        (name for name, c in columns.items() if c["bad_rows"]),
+        key=lambda n: -columns[n]["bad_rows"],
+    )
+    slis = {
+        "valid_rows_share": good / rows,
+        "rows": float(rows),
+        "duplicate_share": profile.duplicates / rows,
+        "volume_ratio": finite_or_none(rows / expected) if expected else None,
+        **{f"{name}_share": totals[name] / cells for name in CHECKS},
+        **slis,
+    }
+    details = {
+        "rows": rows,
+        "bad_rows": rows - good,
+        "duplicates": profile.duplicates,
+        "expected_rows": finite_or_none(expected),
+        "failing_columns": failing,
+        "columns": columns,
+    }
+    return MonitorResult(
+        status="ok", slis=slis, good=float(good), total=float(rows), details=details
+    )
+
+
+# --- on an engine ---------------------------------------------------------------------------
+#
+# A column of numbers checked as numbers, and a column that is checked for presence only, are
+# compiled to conditions (``monitors.query``) the engine evaluates row by row. Every other
+# column (text checked against `allowed`, text or booleans that must read as numbers, values
+# that must read as booleans) is checked as the in-process path checks it: the engine returns
+# the column's distinct values, ``_check_column`` decides each one, and the engine counts the
+# rows holding a failing value. Either way a row's checks are the in-process path's.
+
+NUMBERS = ("float", "int")
+
+
+def checked_by_value(rule: ColumnRule, dtype: q.DType | None) -> bool:
+    """Whether a column of ``dtype`` is checked value by value (its distinct values fetched)."""
+    if rule.type in NUMBERS:
+        return dtype not in NUMBERS
+    if rule.type == "bool":
+        return dtype != "bool"
+    return rule.allowed is not None
+
+
+def failing_values(rule: ColumnRule, values: list[Any]) -> dict[str, tuple[Any, ...]]:
+    """Of a column's distinct present ``values``: those failing each value check."""
+    distinct = pd.Series(values) if values else pd.Series([], dtype=object)
+    check = _check_column(distinct, rule)
+    return {
+        name: tuple(v for v, bad in zip(values, getattr(check, name), strict=True) if bad)
+        for name in ("type_error", "out_of_range", "unexpected")
+    }
+
+
+def column_conditions(
+    rule: ColumnRule, dtype: q.DType | None, failing: dict[str, tuple[Any, ...]] | None
+) -> dict[str, q.Condition | None]:
+    """Each check of one column as a condition on a row (None: no row fails it).
+
+    ``failing``: for a column checked value by value, :func:`failing_values` of it."""
+    column = rule.name
+    missing = q.Missing(column)
+    out: dict[str, q.Condition | None] = dict.fromkeys(CHECKS)
+    out["missing"] = missing
+    if failing is not None:
+        for name, values in failing.items():
+            out[name] = q.In(column, values) if values else None
+        return out
+    if rule.type not in NUMBERS:
+        return out  # present or not: the only check of this column
+    type_error = q.Fractional(column) if rule.type == "int" and dtype == "float" else None
+    ok = q.all_of(q.Not(missing), q.Not(type_error) if type_error else None)
+    beyond = q.any_of(
+        q.Not(q.Finite(column)),
+        q.Compare(column, "<", rule.min) if rule.min is not None else None,
+        q.Compare(column, ">", rule.max) if rule.max is not None else None,
+    )
+    out["type_error"] = type_error
+    out["out_of_range"] = q.all_of(ok, beyond)
+    if rule.allowed is not None:
+        allowed = tuple(float(a) for a in rule.allowed if _is_number(a))
+        out["unexpected"] = q.all_of(ok, q.Not(beyond), q.Not(q.In(column, allowed)))
+    return out
+
+
+def row_bad(rule: ColumnRule, conditions: dict[str, q.Condition | None]) -> q.Condition | None:
+    """A row bad because of this column: a failed check, or missing where it may not be."""
+    return q.any_of(
+        conditions["type_error"],
+        conditions["out_of_range"],
+        conditions["unexpected"],
+        None if rule.nullable else conditions["missing"],
+    )
+
+
+def profile_query(
+    spec: DataQualitySpec, conditions: dict[str, dict[str, q.Condition | None]]
+) -> dict[str, q.Aggregate]:
+    """The counts of :class:`DataQualityProfile` as aggregates, from each column's
+    :func:`column_conditions` (keys ``rows``, ``bad``, ``column/check``, ``column/bad``)."""
+    aggregates: dict[str, q.Aggregate] = {"rows": q.Count()}
+    bads = []
+    for rule in spec.columns:
+        for name, condition in conditions[rule.name].items():
+            if condition is not None:
+                aggregates[f"{rule.name}/{name}"] = q.Count(condition)
+        bad = row_bad(rule, conditions[rule.name])
+        if bad is not None:
+            aggregates[f"{rule.name}/bad"] = q.Count(bad)
+            bads.append(bad)
+    if bads:
+        aggregates["bad"] = q.Count(q.any_of(*bads))
+    return aggregates
+
+
+def profile_of(
+    spec: DataQualitySpec,
+    values: dict[str, Any],
+    *,
+    groups: int,
+    examples: dict[str, dict[str, list[Any]]],
+) -> DataQualityProfile:
+    """The profile from :func:`profile_query`'s values, the number of distinct rows
+    (duplicates are the rest) and example values of failing cells."""
+    rows = int(values["rows"])
+    return DataQualityProfile(
+        rows=rows,
+        counts={
+            (rule.name, name): int(values.get(f"{rule.name}/{name}") or 0)
+            for rule in spec.columns
+            for name in CHECKS
+        },
+        bad_by_column={
+            rule.name: int(values.get(f"{rule.name}/bad") or 0) for rule in spec.columns
+        },
+        bad=int(values.get("bad") or 0),
+        duplicates=rows - groups if rows else 0,
+        examples={
+            column: {
+                check: [text[:60] for text in dict.fromkeys(map(repr, found))][: spec.max_examples]
+                for check, found in checks.items()
+                if found
+            }
+            for column, checks in examples.items()
+        },
+    )
 
 
 def _check_column(raw: pd.Series, rule: ColumnRule) -> _ColumnCheck:

@@ -6,7 +6,8 @@ terms to its own language and returns one value per aggregate. The statistics ar
 pure functions of the profile wherever it was computed, so an SLI never depends on the engine.
 
 Missing means what it means in pandas: NULL, or NaN in a floating column. ``Finite`` is a
-present value that is not NaN or an infinity.
+present value that is not NaN or an infinity. Every condition is true or false, never unknown:
+a comparison with a missing value is false, as it is in numpy (SQL's NULL does not leak out).
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ class Truthy(_OfColumn):
     """A boolean True, or a number other than 0 (a missing value is not)."""
 
 
+class Fractional(_OfColumn):
+    """A finite number that is not whole (2.5, not 2.0)."""
+
+
 @dataclass(frozen=True)
 class Compare:
     """``column op value``: op one of ``<``, ``<=``, ``>``, ``>=``, ``=``."""
@@ -48,7 +53,20 @@ class Compare:
 
 
 @dataclass(frozen=True)
+class In:
+    """The value is one of ``values`` (none: never)."""
+
+    column: str
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
 class All:
+    conditions: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
     conditions: tuple[Condition, ...]
 
 
@@ -57,7 +75,7 @@ class Not:
     condition: Condition
 
 
-Condition = Missing | Finite | Compare | Truthy | All | Not
+Condition = Missing | Finite | Fractional | Compare | In | Truthy | All | AnyOf | Not
 
 
 def all_of(*conditions: Condition | None) -> Condition | None:
@@ -65,6 +83,13 @@ def all_of(*conditions: Condition | None) -> Condition | None:
     if not kept:
         return None
     return kept[0] if len(kept) == 1 else All(kept)
+
+
+def any_of(*conditions: Condition | None) -> Condition | None:
+    kept = tuple(c for c in conditions if c is not None)
+    if not kept:
+        return None
+    return kept[0] if len(kept) == 1 else AnyOf(kept)
 
 
 # --- aggregates ----------------------------------------------------------------------------

@@ -22,6 +22,11 @@ from cockpit.sources import FileDataSource
 from monitors import query as q
 
 MEMORY_KEY = "engines.duckdb.memory_limit"
+# the texts pandas' read_csv takes as missing by default, so that a CSV reads the same either way
+CSV_MISSING = (
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+)  # fmt: skip
 
 
 def dtype_of(sql_type: str) -> q.DType:
@@ -40,6 +45,10 @@ def dtype_of(sql_type: str) -> q.DType:
     if name.startswith(("TIMESTAMP", "DATE")):
         return "time"
     return "other"
+
+
+def _texts(values: Sequence[str]) -> str:
+    return "[" + ", ".join(literal(v) for v in values) + "]"
 
 
 class DuckDBEngine:
@@ -93,18 +102,21 @@ class DuckDBEngine:
     ) -> DuckDBWindow:
         """The rows of ``source`` with ``start <= timestamp < end``, as DuckDB sees them."""
         files = source.files()
-        listed = "[" + ", ".join(literal(f) for f in files) + "]"
+        listed = _texts(files)
         scan = (
             f"read_parquet({listed}, union_by_name = true)"
             if source.kind == "parquet"
-            else f"read_csv({listed}, union_by_name = true)"
+            else f"read_csv({listed}, union_by_name = true, nullstr = {_texts(CSV_MISSING)})"
         )
         cursor = self.connection()
         ts = source.timestamp
         types = self._describe(cursor, scan, source.label)
         if source.kind == "csv" and ts and types.get(ts) == "TIMESTAMP":
             # DuckDB detects microseconds; nanoseconds in the text are kept, as pandas keeps them
-            scan = f"read_csv({listed}, union_by_name = true, types = {{{literal(ts)}: 'TIMESTAMP_NS'}})"
+            scan = (
+                f"read_csv({listed}, union_by_name = true, nullstr = {_texts(CSV_MISSING)}, "
+                f"types = {{{literal(ts)}: 'TIMESTAMP_NS'}})"
+            )
             types = self._describe(cursor, scan, source.label)
         dtypes = {name: dtype_of(t) for name, t in types.items()}
         naive = {

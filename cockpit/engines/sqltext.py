@@ -10,7 +10,7 @@ profile's aggregates.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -115,7 +115,18 @@ class Compiler:
                 )
             return f"({test})"
         if isinstance(c, q.Compare):
-            return f"({self.column(c.column)} {c.op} {literal(c.value)})"
+            return f"COALESCE({self.column(c.column)} {c.op} {literal(c.value)}, FALSE)"
+        if isinstance(c, q.In):
+            if not c.values:
+                return "FALSE"
+            listed = ", ".join(literal(v) for v in c.values)
+            return f"COALESCE({self.column(c.column)} IN ({listed}), FALSE)"
+        if isinstance(c, q.Fractional):
+            col = self.column(c.column)
+            if self.dtypes.get(c.column) != "float":
+                return "FALSE"
+            finite = self.condition(q.Finite(c.column))
+            return f"({finite} AND {col} <> FLOOR({col}))"
         if isinstance(c, q.Truthy):
             col = self.column(c.column)
             if self.dtypes.get(c.column) == "bool":
@@ -123,6 +134,8 @@ class Compiler:
             return f"(COALESCE({col} <> 0, FALSE))"
         if isinstance(c, q.All):
             return "(" + " AND ".join(self.condition(x) for x in c.conditions) + ")"
+        if isinstance(c, q.AnyOf):
+            return "(" + " OR ".join(self.condition(x) for x in c.conditions) + ")"
         if isinstance(c, q.Not):
             return f"(NOT {self.condition(c.condition)})"
         raise TypeError(f"not a condition: {c!r}")
@@ -180,3 +193,23 @@ class SqlWindow:
         """One value per aggregate, computed in one scan."""
         rows = self._fetch(f"SELECT {self.compiler.select(aggregates)} {self._from()}")
         return dict(zip(aggregates, rows[0], strict=True))
+
+    def distinct(self, column: str) -> list[Any]:
+        """The column's distinct present values (NULL left out)."""
+        col = self.compiler.column(column)
+        rows = self._fetch(f"SELECT DISTINCT {col} {self._from(f'{col} IS NOT NULL')}")
+        return [row[0] for row in rows]
+
+    def groups(self, columns: Sequence[str]) -> int:
+        """How many distinct rows of ``columns`` (NULLs equal, as GROUP BY has them)."""
+        listed = ", ".join(self.compiler.column(c) for c in columns)
+        rows = self._fetch(
+            f"SELECT COUNT(*) FROM (SELECT 1 AS one {self._from()} GROUP BY {listed}) AS g"
+        )
+        return int(rows[0][0])
+
+    def first(self, column: str, where: q.Condition, limit: int) -> list[Any]:
+        """Up to ``limit`` values of ``column`` from rows where ``where`` holds, in scan order."""
+        col = self.compiler.column(column)
+        sql = f"SELECT {col} {self._from(self.compiler.condition(where))} LIMIT {int(limit)}"
+        return [row[0] for row in self._fetch(sql)]

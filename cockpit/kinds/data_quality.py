@@ -83,10 +83,44 @@ def run(
             preloaded.lo, preloaded.hi, window_s=window.seconds, reference_rate_per_s=rate
         )
         return result, None
+    if ctx.engine(service, names, window) != "pandas":
+        profile = _on_engine(ctx, service, spec, names, window)
+        return data_quality.statistics(
+            profile, spec, window_s=window.seconds, reference_rate_per_s=rate
+        ), None
     frame = ctx.read_window(service, names, window)
     return data_quality.evaluate(
         frame, spec, window_s=window.seconds, reference_rate_per_s=rate
     ), None
+
+
+def _on_engine(ctx: RunContext, service: Any, spec: Any, names: list[str], window: Window) -> Any:
+    """The window's profile computed by the engine: columns checked value by value first fetch
+    their distinct values, then one scan counts every check (see :mod:`monitors.data_quality`)."""
+    from monitors import data_quality
+
+    timestamp = service.data.current.timestamp
+    read = [*names, timestamp] if timestamp else list(names)
+    relation = ctx.relation(service, read, window)
+    conditions = {}
+    for rule in spec.columns:
+        dtype = relation.dtypes.get(rule.name)
+        failing = None
+        if data_quality.checked_by_value(rule, dtype):
+            failing = data_quality.failing_values(rule, relation.distinct(rule.name))
+        conditions[rule.name] = data_quality.column_conditions(rule, dtype, failing)
+    values = relation.aggregate(data_quality.profile_query(spec, conditions))
+    examples = {
+        rule.name: {
+            check: relation.first(rule.name, conditions[rule.name][check], 200)
+            for check in ("type_error", "out_of_range", "unexpected")
+            if values.get(f"{rule.name}/{check}")
+        }
+        for rule in spec.columns
+        if values.get(f"{rule.name}/bad")
+    }
+    groups = relation.groups(spec.duplicate_columns or read) if values["rows"] else 0
+    return data_quality.profile_of(spec, values, groups=groups, examples=examples)
 
 
 def evidence(details: Mapping[str, Any]) -> list[str]:

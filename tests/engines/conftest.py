@@ -4,7 +4,8 @@ monitors run in process and on the engine.
 A :class:`Place` is where the rows live (Parquet or CSV files, a table in a real PostgreSQL)
 and which engine computes there (``duckdb`` for files, ``sql`` for the database, chosen by
 ``engine: auto``). :meth:`Place.runs` runs a config's monitors once with ``engine: pandas``
-(the in-process path, the reference) and once on the engine, from the same source.
+(the in-process path, the reference) and once on the engine, from the same source; each run is
+its ``run-once --json`` form with the run's ``details`` beside it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
@@ -75,7 +75,7 @@ class Place:
     def run(self, engine: str, source: str, monitors: str, extra: str = "") -> dict[str, dict]:
         loaded = load_config(self.config(engine, source, monitors, extra))
         result = Runner(loaded, Store(loaded.store_url())).run_once(AT)
-        return {r.monitor: run_json(r) for r in result.runs}
+        return {r.monitor: {**run_json(r), "details": r.details} for r in result.runs}
 
     def runs(self, source: str, monitors: str) -> tuple[dict[str, dict], dict[str, dict]]:
         """The runs in process and on this place's engine (``engine: auto`` for a database)."""
@@ -113,7 +113,3 @@ def assert_same_runs(ours: dict[str, dict], theirs: dict[str, dict], engine: str
         for sli, value in a["slis"].items():
             assert same(value, b["slis"][sli]), (name, sli, value, b["slis"][sli])
         assert same(a["good"], b["good"]) and same(a["total"], b["total"]), name
-
-
-def run_details(run: dict[str, Any]) -> dict[str, Any]:
-    return run.get("details") or {}

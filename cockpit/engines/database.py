@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -67,6 +68,13 @@ class DatabaseWindow(SqlWindow):
 
     def _fetch(self, sql: str) -> list[tuple[Any, ...]]:
         return _execute(self.source, sql)[1]
+
+    def _frame(self, sql: str) -> pd.DataFrame:
+        try:
+            with self.source.engine().connect() as conn:
+                return pd.read_sql(sa.text(sql), conn)
+        except SQLAlchemyError as exc:
+            raise _failed(self.source, exc) from None
 
 
 def window(
@@ -120,7 +128,11 @@ def _execute(source: SqlDataSource, sql: str) -> tuple[Any, list[tuple[Any, ...]
             description = result.cursor.description if result.cursor is not None else ()
             return description, [tuple(row) for row in result.fetchall()]
     except SQLAlchemyError as exc:
-        raise SourceError(
-            f"{source.label}: engine sql: query failed on {safe_url(source.url)}: "
-            f"{exc.__class__.__name__}: {getattr(exc, 'orig', exc)}"
-        ) from None
+        raise _failed(source, exc) from None
+
+
+def _failed(source: SqlDataSource, exc: SQLAlchemyError) -> SourceError:
+    return SourceError(
+        f"{source.label}: engine sql: query failed on {safe_url(source.url)}: "
+        f"{exc.__class__.__name__}: {getattr(exc, 'orig', exc)}"
+    )

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import pandas as pd
+
 from cockpit.config import models as cfg
 from cockpit.engines.sqltext import DUCKDB, SqlWindow, literal
 from cockpit.errors import MonitorError, SourceError
@@ -161,8 +163,14 @@ class DuckDBWindow(SqlWindow):
         self.cursor = cursor
 
     def _fetch(self, sql: str) -> list[tuple[Any, ...]]:
+        return self._run(sql).fetchall()
+
+    def _frame(self, sql: str) -> pd.DataFrame:
+        return self._run(sql).df()
+
+    def _run(self, sql: str) -> Any:
         try:
-            return self.cursor.execute(sql).fetchall()
+            return self.cursor.execute(sql)
         except Exception as exc:  # duckdb.Error
             name = type(exc).__name__
             if name == "OutOfMemoryException" or "out of memory" in str(exc).lower():

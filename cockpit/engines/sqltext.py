@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import pandas as pd
+
 from monitors import query as q
 
 
@@ -213,3 +215,31 @@ class SqlWindow:
         col = self.compiler.column(column)
         sql = f"SELECT {col} {self._from(self.compiler.condition(where))} LIMIT {int(limit)}"
         return [row[0] for row in self._fetch(sql)]
+
+    def _frame(self, sql: str) -> pd.DataFrame:
+        """The statement's rows as a frame, typed as the in-process read types them."""
+        raise NotImplementedError
+
+    def series(self, column: str) -> pd.Series:
+        """One column of the window, as a frame read in process would hold it."""
+        frame = self._frame(f"SELECT {self.compiler.column(column)} {self._from()}")
+        return frame.iloc[:, 0].rename(column)
+
+    def value_counts(self, column: str) -> pd.Series:
+        """Rows per present value, counted by the database (``value_counts(dropna=True)``)."""
+        col = self.compiler.column(column)
+        present = self.compiler.condition(q.Not(q.Missing(column)))
+        frame = self._frame(f"SELECT {col}, COUNT(*) AS n {self._from(present)} GROUP BY {col}")
+        return pd.Series(
+            frame["n"].to_numpy(dtype="int64"), index=pd.Index(frame.iloc[:, 0], name=column)
+        )
+
+    @property
+    def rows(self) -> int:
+        """Rows in the window (counted once)."""
+        if not hasattr(self, "_rows"):
+            self._rows = int(self._fetch(f"SELECT COUNT(*) {self._from()}")[0][0])
+        return self._rows
+
+    def has(self, column: str) -> bool:
+        return column in self.dtypes

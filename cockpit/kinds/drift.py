@@ -88,16 +88,30 @@ def run(
     fitted = ctx.remember(
         (service.name, monitor.name), version, lambda: drift.fit_reference(reference, spec)
     )
+    if ctx.engine(service, columns, window) != "pandas":
+        # a column at a time: a numerical column's values, a categorical one's counts
+        held = ctx.relation(service, columns, window)
+        if 0 < held.rows < monitor.min_rows:
+            return _too_few(held.rows, monitor), version
+        result = drift.evaluate(held, fitted)
+        if monitor.report_settings is not None and result.status == "ok":
+            note = "no report: the window was computed by an engine, not held in memory"
+            result = replace(result, details={**result.details, "report_skipped": note})
+        return result, version
     frame = ctx.read_window(service, columns, window)
     if 0 < len(frame) < monitor.min_rows:
-        reason = f"{len(frame)} rows in the window, fewer than min_rows ({monitor.min_rows})"
-        return MonitorResult.no_data(reason, rows=len(frame)), version
+        return _too_few(len(frame), monitor), version
     result = drift.evaluate(frame, fitted)
     if ctx.reports and monitor.report_settings is not None and result.status == "ok":
         path = _report(ctx, service, monitor, reference, frame)
         if path is not None:
             result = replace(result, details={**result.details, "report_path": path})
     return result, version
+
+
+def _too_few(rows: int, monitor: DriftMonitor) -> MonitorResult:
+    reason = f"{rows} rows in the window, fewer than min_rows ({monitor.min_rows})"
+    return MonitorResult.no_data(reason, rows=rows)
 
 
 def after_backfill(

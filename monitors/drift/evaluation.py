@@ -11,24 +11,61 @@ distance / threshold). ``good``/``total`` stay None: drift SLOs are timeslice SL
 
 A column with no value left in the window is reported with a ``problem`` and left out of
 ``drift_share``; Evidently raises there.
+
+The window is a frame, or :class:`Columns`: an engine's window handing over one column at a
+time (a numerical column's values, a categorical one's value counts computed where the data
+is), so that only one column of a large window is ever in memory.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
 from monitors.base import MonitorResult, finite_or_none
 from monitors.drift import registry
 from monitors.drift.auto import auto_method, union_size
-from monitors.drift.prepare import prepare_window
+from monitors.drift.prepare import MISSING_IN_WINDOW, WindowColumn, clean, prepare_window
 from monitors.drift.registry import AUTO, DriftMethod, Score
 from monitors.drift.spec import ColumnReference, FittedReference
 
 TOP_DRIFTED = 5
+
+
+class Columns(Protocol):
+    """A window held elsewhere, read a column at a time."""
+
+    rows: int
+
+    def has(self, name: str) -> bool: ...
+
+    def series(self, name: str) -> pd.Series:
+        """The column's values, as a frame of the window would hold them."""
+        ...
+
+    def value_counts(self, name: str) -> pd.Series:
+        """Rows per present value (``Series.value_counts(dropna=True)``)."""
+        ...
+
+
+class _Frame:
+    """A frame as :class:`Columns`."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+        self.rows = len(frame)
+
+    def has(self, name: str) -> bool:
+        return name in self.frame.columns
+
+    def series(self, name: str) -> pd.Series:
+        return self.frame[name]
+
+    def value_counts(self, name: str) -> pd.Series:
+        raise NotImplementedError  # a frame's categorical columns are counted by prepare_window
 
 
 @dataclass(frozen=True)
@@ -43,16 +80,18 @@ class _Outcome:
     problem: str | None = None
 
 
-def evaluate(window: pd.DataFrame, fitted: FittedReference) -> MonitorResult:
+def evaluate(window: pd.DataFrame | Columns, fitted: FittedReference) -> MonitorResult:
     """Test every column of ``fitted`` on ``window``; reads nothing but the window's columns."""
     spec = fitted.spec
-    if len(window) == 0:
+    held = _Frame(window) if isinstance(window, pd.DataFrame) else window
+    rows = held.rows
+    if rows == 0:
         return MonitorResult.no_data("no rows in the window", rows=0)
     for ref in fitted.columns:
-        if ref.name not in window.columns:
+        if not held.has(ref.name):
             raise ValueError(f"column {ref.name!r} not in the current window")
 
-    outcomes = {ref.name: _evaluate_column(window[ref.name], ref) for ref in fitted.columns}
+    outcomes = {ref.name: _evaluate_column(held, ref) for ref in fitted.columns}
     tested = [name for name, o in outcomes.items() if o.problem is None]
     drifted = [name for name in tested if outcomes[name].drifted]
     categorical = {ref.name: ref.categorical for ref in fitted.columns}
@@ -72,9 +111,7 @@ def evaluate(window: pd.DataFrame, fitted: FittedReference) -> MonitorResult:
             entry["problem"] = o.problem
         columns[name] = entry
     if not tested:
-        return MonitorResult.no_data(
-            "no tested column has values", rows=len(window), columns=columns
-        )
+        return MonitorResult.no_data("no tested column has values", rows=rows, columns=columns)
 
     top = sorted(drifted, key=lambda n: (-_severity(outcomes[n]), n))[:TOP_DRIFTED]
     share = len(drifted) / len(tested)
@@ -86,7 +123,7 @@ def evaluate(window: pd.DataFrame, fitted: FittedReference) -> MonitorResult:
     details = {
         "method": spec.method,
         "reference_version": fitted.version,
-        "rows": len(window),
+        "rows": rows,
         "tested_columns": len(tested),
         "drift_share_threshold": spec.drift_share,
         "dataset_drift": share >= spec.drift_share,  # data_drift.get_dataset_drift
@@ -105,10 +142,16 @@ def _severity(o: _Outcome) -> float:
     return math.inf if threshold <= 0 else score / threshold
 
 
-def _evaluate_column(raw: pd.Series, ref: ColumnReference) -> _Outcome:
+def _evaluate_column(held: Columns, ref: ColumnReference) -> _Outcome:
     if ref.problem is not None:
         return _problem(ref, ref.problem)
-    window = prepare_window(raw, ref.categorical)
+    window: WindowColumn | str
+    if ref.categorical and not isinstance(held, _Frame):
+        counts = clean(held.value_counts(ref.name))
+        rows = int(counts.sum())
+        window = WindowColumn(rows, counts=counts) if rows else MISSING_IN_WINDOW
+    else:
+        window = prepare_window(held.series(ref.name), ref.categorical)
     if isinstance(window, str):
         return _problem(ref, window)
     key = ref.method

@@ -174,7 +174,11 @@ def is_integer(raw: pd.Series) -> bool:
 
 def clean_counts(raw: pd.Series) -> pd.Series:
     """Value counts without NaN, +-inf and unobserved categories."""
-    counts = value_counts(raw)
+    return clean(value_counts(raw))
+
+
+def clean(counts: pd.Series) -> pd.Series:
+    """Value counts without +-inf and unobserved values."""
     counts = counts[counts > 0]
     index = counts.index
     if index.dtype.kind in "fc" or index.dtype == object:

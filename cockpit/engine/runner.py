@@ -45,6 +45,7 @@ from monitors.base import MonitorResult, finite_or_none
 log = logging.getLogger(__name__)
 
 AnyMonitor = MonitorBase  # a model of its kind (cockpit.kinds)
+PRELOAD_COLUMNS_GUESS = 8  # columns a preload reads at least (all of them: every monitor's)
 T = TypeVar("T")
 
 
@@ -223,7 +224,9 @@ class Runner:
 
     def preload(self, start: datetime, end: datetime) -> None:
         """Read each service's current data over ``[start, end)`` once; windows inside it are
-        then sliced from memory (backfills)."""
+        then sliced from memory (backfills). A service whose span is computed by an engine
+        (named, or chosen by ``auto`` because the span would not fit in memory) is not
+        preloaded: its backfill goes window by window through the engine."""
         self._preloads += 1
         for service in self.config.services:
             inner = self.source(service, "current")
@@ -237,9 +240,13 @@ class Runner:
                 ref = service.data.reference
                 lookback = max(lookback, ref.offset + ref.window + timedelta(days=1))
             try:
-                self._sources[(service.name, "current")] = PreloadedSource(
-                    inner, None, start - lookback, end
-                )
+                columns = max(len(service.schema_), PRELOAD_COLUMNS_GUESS)
+                if engine_for(service, inner, columns, start - lookback, end) == "pandas":
+                    self._sources[(service.name, "current")] = PreloadedSource(
+                        inner, None, start - lookback, end
+                    )
+                else:
+                    self._sources[(service.name, "current")] = inner
             except SourceError as exc:
                 log.warning("could not preload %s: %s", service.name, exc)
             if service.data.labels is not None:

@@ -20,7 +20,7 @@ import typer
 
 from cockpit.config.loader import load_config
 from cockpit.config.models import Config
-from cockpit.errors import CockpitError, ConfigError, UsageError
+from cockpit.errors import CockpitError, ConfigError, Problem, UsageError
 from cockpit.timefmt import iso
 from slo.status import STATUS_RANK
 
@@ -144,11 +144,35 @@ def _show_rows(
 
 @app.command()
 def validate(config: ConfigArg) -> None:
-    """Check a config: exit 0 when valid, else 2 with every problem as FILE:LINE: PATH: message."""
+    """Check a config: exit 0 when valid, else 2 with every problem as FILE:LINE: PATH: message
+    (also what this machine lacks to run an engine the config names)."""
     loaded = _load(config)
+    lacking = _engine_problems(config, loaded)
+    if lacking:
+        for problem in lacking:
+            typer.echo(str(problem), err=True)
+        raise typer.Exit(2)
     monitors = sum(len(s.monitors) for s in loaded.services)
     slos = sum(len(s.slos) for s in loaded.services)
     typer.echo(f"{config}: ok ({len(loaded.services)} services, {monitors} monitors, {slos} SLOs)")
+
+
+def _engine_problems(path: Path, loaded: Config) -> list[Problem]:
+    from cockpit.config.yamlmap import load_with_lines
+    from cockpit.engines.choose import missing_for
+
+    found = [
+        (i, message)
+        for i, service in enumerate(loaded.services)
+        for message in missing_for(service.engine)
+    ]
+    if not found:
+        return []
+    _data, lines = load_with_lines(path.read_text(encoding="utf-8"))
+    return [
+        Problem(str(path), lines.line_of(("services", i, "engine")), f"services[{i}].engine", m)
+        for i, m in found
+    ]
 
 
 @app.command("run-once")

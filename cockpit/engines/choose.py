@@ -64,3 +64,23 @@ def engine_for(
     if estimated_bytes(source, columns, start, end) > AUTO_IN_PROCESS_BYTES:
         return "duckdb"
     return "pandas"
+
+
+def missing_for(engine: str) -> list[str]:
+    """What this machine lacks to run ``engine``, as what to install (none: nothing)."""
+    if engine != "spark":
+        return []
+    import importlib.util
+    import shutil
+
+    missing = []
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        missing.append(
+            "engine spark needs Java 17 for its Spark Connect client and local server: install "
+            "it (Debian: apt-get install openjdk-17-jre-headless) or set JAVA_HOME"
+        )
+    if importlib.util.find_spec("pyspark") is None:
+        missing.append(
+            "engine spark needs PySpark with its Connect client: pip install 'pyspark[connect]'"
+        )
+    return missing

@@ -4,7 +4,12 @@ a real PostgreSQL (a SQL source's profile computed by the database)."""
 
 from __future__ import annotations
 
+import importlib.util
 import math
+import os
+import shutil
+import subprocess
+import sys
 import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
@@ -158,3 +163,34 @@ def test_auto_sends_a_window_too_large_for_memory_to_duckdb(
     assert {r["engine"] for r in large.values()} == {"duckdb"}
     for name, r in large.items():
         assert all(same(v, r["slis"][k]) for k, v in runs[name]["slis"].items()), name
+
+
+def test_validate_says_what_to_install_for_spark(tmp_path: Path) -> None:
+    """The real CLI, with Java hidden from PATH (and no JAVA_HOME): Java is named with what to
+    install, at the line of `engine: spark`; so is PySpark when it is not installed."""
+    path = make_logs(tmp_path, "parquet")
+    file = config(tmp_path, "spark", path, "parquet")
+    env = {k: v for k, v in os.environ.items() if k != "JAVA_HOME"}
+    env["PATH"] = str(Path(sys.executable).parent)  # python, not java
+    result = subprocess.run(
+        [sys.executable, "-m", "cockpit.cli", "validate", str(file)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert any("services[0].engine" in x and "openjdk-17-jre-headless" in x for x in lines)
+    line = next(x for x in lines if "openjdk" in x)
+    assert line.startswith(f"{file}:6: "), line  # `engine: spark` is on line 6
+    if importlib.util.find_spec("pyspark") is None:
+        assert any("pip install 'pyspark[connect]'" in x for x in lines), lines
+    # with Java on the PATH, Java is not asked for
+    found = subprocess.run(
+        [sys.executable, "-m", "cockpit.cli", "validate", str(file)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "openjdk" not in found.stderr or shutil.which("java") is None

@@ -38,7 +38,7 @@ from cockpit.sources import (
     SqlDataSource,
     build_source,
 )
-from cockpit.store import RunRecord, Store
+from cockpit.store import RunRecord, Store, utcnow
 from cockpit.timefmt import iso
 from monitors.base import MonitorResult, finite_or_none
 
@@ -164,6 +164,7 @@ class Runner:
     ) -> RunRecord:
         """One monitor at ``at``. Never raises for a user-caused problem: it becomes ``failed``."""
         window = self.window(service, monitor, at, previous_end)
+        started_at = utcnow()
         started = time.perf_counter()
         reference_version = None
         self._engine_used = "pandas"
@@ -206,6 +207,7 @@ class Runner:
             details=dict(result.details),
             reference_version=reference_version,
             engine=self._engine_used,
+            started_at=started_at,
         )
 
     # --- reading ---------------------------------------------------------------------------

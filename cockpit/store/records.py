@@ -25,3 +25,4 @@ class RunRecord:
     details: dict[str, Any] = field(default_factory=dict)
     reference_version: str | None = None
     engine: str = "pandas"  # where the window was computed: pandas | duckdb | spark | sql
+    started_at: datetime | None = None  # when the run began (None: when it is saved)

@@ -354,7 +354,7 @@ def _run_values(record: RunRecord) -> dict[str, Any]:
         "error": record.error,
         "details": details,
         "reference_version": record.reference_version,
-        "started_at": utcnow(),
+        "started_at": record.started_at or utcnow(),
     }
 
 

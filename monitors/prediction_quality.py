@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
+from monitors import query as q
 from monitors.base import MonitorResult, finite_or_none, require_columns
 
 CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss")
@@ -325,33 +326,49 @@ def _breakdowns(
     spec: PredictionQualitySpec,
     slis: dict[str, float | None],
     score: Callable[[np.ndarray], tuple[dict[str, Any], Any]],
-    rows_of: Callable[[np.ndarray], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Per model version and per slice: details entries ``{metric: value, "rows": n}``, SLIs
-    ``<metric>[column=value]`` for groups of at least ``min_slice_rows`` rows, and the worst.
-
-    Every version is listed in details (a small canary still shows); slice groups below the
-    row minimum are left out and counted in ``skipped_slices``."""
+    """Per model version and per slice of the frame's rows: see :func:`breakdowns`."""
 
     def entry(idx: np.ndarray) -> dict[str, Any]:
         metrics, _ = score(idx)
-        return {**metrics, "rows": len(idx), **(rows_of(idx) if rows_of else {})}
+        return {**metrics, "rows": len(idx)}
 
-    by_version: dict[str, dict[str, Any]] = {}
     version = spec.version_column
-    if version is not None and version in frame.columns:
-        for name, idx in _groups(frame[version]):
-            by_version[name] = entry(idx)
-            if len(idx) >= spec.min_slice_rows:
-                slis[f"{spec.metric}[{version}={name}]"] = by_version[name][spec.metric]
+    by_version = (
+        {name: entry(idx) for name, idx in _groups(frame[version])}
+        if version is not None and version in frame.columns
+        else {}
+    )
+    by_slice = {
+        column: {name: entry(idx) for name, idx in _groups(frame[column])} for column in spec.slices
+    }
+    return breakdowns(spec, slis, by_version, by_slice)
+
+
+def breakdowns(
+    spec: PredictionQualitySpec,
+    slis: dict[str, float | None],
+    by_version: dict[str, dict[str, Any]],
+    by_group: dict[str, dict[str, dict[str, Any]]],
+) -> dict[str, Any]:
+    """From each group's entry (``{metric: value, "rows": n}``, groups named and ordered as
+    :func:`_groups` names them): details entries, SLIs ``<metric>[column=value]`` for groups of
+    at least ``min_slice_rows`` rows, and the worst.
+
+    Every version is listed in details (a small canary still shows); slice groups below the
+    row minimum are left out and counted in ``skipped_slices``."""
+    version = spec.version_column
+    for name, values in by_version.items():
+        if values["rows"] >= spec.min_slice_rows:
+            slis[f"{spec.metric}[{version}={name}]"] = values[spec.metric]
     by_slice: dict[str, dict[str, dict[str, Any]]] = {}
     skipped: dict[str, int] = {}
-    for column in spec.slices:
-        for name, idx in _groups(frame[column]):
-            if len(idx) < spec.min_slice_rows:
+    for column, groups in by_group.items():
+        for name, values in groups.items():
+            if values["rows"] < spec.min_slice_rows:
                 skipped[column] = skipped.get(column, 0) + 1
                 continue
-            values = by_slice.setdefault(column, {})[name] = entry(idx)
+            by_slice.setdefault(column, {})[name] = values
             slis[f"{spec.metric}[{column}={name}]"] = values[spec.metric]
     # The worst version among those with enough rows; none when there is nothing to compare.
     comparable = {k: v for k, v in by_version.items() if v["rows"] >= spec.min_slice_rows}
@@ -395,6 +412,23 @@ def _worst(by_slice: dict[str, dict[str, dict[str, Any]]], metric: str) -> dict[
 # --- click-through rate -------------------------------------------------------------------
 
 
+Sums = tuple[int, float, float]  # valid rows, sum of the numerator, sum of the denominator
+
+
+@dataclass(frozen=True)
+class CtrProfile:
+    """What the CTR of one window is computed from, wherever it was computed: rows, rows left
+    out, the sums, and the same per model version and per slice value (groups named as
+    :func:`_groups` names them)."""
+
+    rows: int
+    invalid_rows: int
+    events: float
+    exposures: float
+    by_version: dict[str, Sums]
+    by_slice: dict[str, dict[str, Sums]]
+
+
 def _evaluate_ctr(window: pd.DataFrame, spec: PredictionQualitySpec) -> MonitorResult:
     """``ctr = sum(numerator) / sum(denominator)``; rows with a missing, infinite or negative
     count, or more events than exposures, are left out and counted in ``invalid_rows``."""
@@ -406,30 +440,93 @@ def _evaluate_ctr(window: pd.DataFrame, spec: PredictionQualitySpec) -> MonitorR
     num, den = _numeric(window[spec.numerator]), _numeric(window[spec.denominator])
     with np.errstate(invalid="ignore"):
         valid = np.isfinite(num) & np.isfinite(den) & (num >= 0) & (num <= den)
-    invalid_rows = int((~valid).sum())
     frame, num, den = window.loc[valid], num[valid], den[valid]
-    events, exposures = float(num.sum()), float(den.sum())
-    if exposures <= 0:
+
+    def sums(keys: pd.Series) -> dict[str, Sums]:
+        return {
+            name: (len(idx), float(num[idx].sum()), float(den[idx].sum()))
+            for name, idx in _groups(keys)
+        }
+
+    version = spec.version_column
+    profile = CtrProfile(
+        rows=rows,
+        invalid_rows=int((~valid).sum()),
+        events=float(num.sum()),
+        exposures=float(den.sum()),
+        by_version=sums(frame[version]) if version and version in frame.columns else {},
+        by_slice={column: sums(frame[column]) for column in spec.slices},
+    )
+    return ctr_statistics(profile, spec)
+
+
+def ctr_valid(spec: PredictionQualitySpec) -> q.Condition:
+    """The rows CTR counts, as a condition an engine evaluates."""
+    assert spec.numerator is not None and spec.denominator is not None
+    num, den = spec.numerator, spec.denominator
+    return q.All(
+        (
+            q.Finite(num),
+            q.Finite(den),
+            q.Compare(num, ">=", 0),
+            q.Compare(num, "<=", q.Col(den)),
+        )
+    )
+
+
+def ctr_aggregates(spec: PredictionQualitySpec) -> dict[str, q.Aggregate]:
+    """Per group (or the whole window): valid rows and the two sums."""
+    assert spec.numerator is not None and spec.denominator is not None
+    valid = ctr_valid(spec)
+    return {
+        "valid": q.Count(valid),
+        "numerator": q.Sum(spec.numerator, valid),
+        "denominator": q.Sum(spec.denominator, valid),
+    }
+
+
+def group_name(value: Any) -> str:
+    """A group's name as :func:`_groups` gives it, for a value an engine returned."""
+    return (
+        MISSING if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    )
+
+
+def sums_of(values: dict[str, Any]) -> Sums:
+    return (int(values["valid"]), float(values["numerator"]), float(values["denominator"]))
+
+
+def ctr_statistics(profile: CtrProfile, spec: PredictionQualitySpec) -> MonitorResult:
+    """The CTR SLIs from a window's profile."""
+    rows = profile.rows
+    if rows == 0:
+        return MonitorResult.no_data("no events in the window", rows=0)
+    if profile.exposures <= 0:
         return MonitorResult.no_data(
-            f"no {spec.denominator} in the window", rows=rows, invalid_rows=invalid_rows
+            f"no {spec.denominator} in the window", rows=rows, invalid_rows=profile.invalid_rows
         )
 
-    def score(idx: np.ndarray) -> tuple[Metrics, None]:
-        shown = float(den[idx].sum())
-        return {"ctr": float(num[idx].sum()) / shown if shown > 0 else None}, None
+    def entry(sums: Sums) -> dict[str, Any]:
+        n, events, shown = sums
+        ctr = events / shown if shown > 0 else None
+        return {"ctr": ctr, "rows": n, "numerator": events, "denominator": shown}
 
-    def sums(idx: np.ndarray) -> dict[str, Any]:
-        return {"numerator": float(num[idx].sum()), "denominator": float(den[idx].sum())}
-
-    slis: dict[str, float | None] = {"ctr": events / exposures, "rows": float(rows)}
+    slis: dict[str, float | None] = {"ctr": profile.events / profile.exposures, "rows": float(rows)}
     details: dict[str, Any] = {
         "metric": "ctr",
         "kind": "ctr",
         "rows": rows,
-        "invalid_rows": invalid_rows,
-        "numerator": events,
-        "denominator": exposures,
+        "invalid_rows": profile.invalid_rows,
+        "numerator": profile.events,
+        "denominator": profile.exposures,
         "unlabelled_share": None,  # no labels: events are in the log itself
     }
-    details.update(_breakdowns(frame, spec, slis, score, rows_of=sums))
-    return MonitorResult(status="ok", slis=slis, good=events, total=exposures, details=details)
+    by_version = {name: entry(sums) for name, sums in profile.by_version.items()}
+    by_slice = {
+        column: {name: entry(sums) for name, sums in groups.items()}
+        for column, groups in profile.by_slice.items()
+    }
+    details.update(breakdowns(spec, slis, by_version, by_slice))
+    return MonitorResult(
+        status="ok", slis=slis, good=profile.events, total=profile.exposures, details=details
+    )

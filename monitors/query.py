@@ -44,8 +44,16 @@ class Fractional(_OfColumn):
 
 
 @dataclass(frozen=True)
+class Col:
+    """Another column's value, on the right of a :class:`Compare`."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class Compare:
-    """``column op value``: op one of ``<``, ``<=``, ``>``, ``>=``, ``=``."""
+    """``column op value``: op one of ``<``, ``<=``, ``>``, ``>=``, ``=``; ``value`` a constant
+    or a :class:`Col`."""
 
     column: str
     op: Literal["<", "<=", ">", ">=", "="]
@@ -109,6 +117,14 @@ class Max:
 
 
 @dataclass(frozen=True)
+class Sum:
+    """The sum of ``column`` (as floats) where ``where`` holds; 0 when no row holds."""
+
+    column: str
+    where: Condition | None = None
+
+
+@dataclass(frozen=True)
 class Quantiles:
     """Exact quantiles ``qs`` (in [0, 1]) of ``column`` where ``where`` holds, interpolated
     linearly between order statistics (numpy's default); None each when no row holds."""
@@ -118,4 +134,4 @@ class Quantiles:
     where: Condition | None = None
 
 
-Aggregate = Count | Max | Quantiles
+Aggregate = Count | Max | Sum | Quantiles

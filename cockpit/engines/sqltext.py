@@ -117,7 +117,9 @@ class Compiler:
                 )
             return f"({test})"
         if isinstance(c, q.Compare):
-            return f"COALESCE({self.column(c.column)} {c.op} {literal(c.value)}, FALSE)"
+            value = c.value
+            right = self.column(value.name) if isinstance(value, q.Col) else literal(value)
+            return f"COALESCE({self.column(c.column)} {c.op} {right}, FALSE)"
         if isinstance(c, q.In):
             if not c.values:
                 return "FALSE"
@@ -152,6 +154,8 @@ class Compiler:
         if isinstance(a, q.Max):
             sql = f"MAX({self.column(a.column)}){_filter(where)}"
             return self.dialect.epoch_ns(sql) if self.dtypes.get(a.column) == "time" else sql
+        if isinstance(a, q.Sum):
+            return f"COALESCE(SUM(CAST({self.column(a.column)} AS FLOAT8)){_filter(where)}, 0)"
         if isinstance(a, q.Quantiles):
             return self.dialect.quantiles(self.column(a.column), list(a.qs), where)
         raise TypeError(f"not an aggregate: {a!r}")
@@ -195,6 +199,14 @@ class SqlWindow:
         """One value per aggregate, computed in one scan."""
         rows = self._fetch(f"SELECT {self.compiler.select(aggregates)} {self._from()}")
         return dict(zip(aggregates, rows[0], strict=True))
+
+    def grouped(
+        self, column: str, aggregates: Mapping[str, q.Aggregate]
+    ) -> list[tuple[Any, dict[str, Any]]]:
+        """``(value, {name: aggregate})`` per distinct value of ``column`` (NULL one group)."""
+        col = self.compiler.column(column)
+        sql = f"SELECT {col}, {self.compiler.select(aggregates)} {self._from()} GROUP BY {col}"
+        return [(row[0], dict(zip(aggregates, row[1:], strict=True))) for row in self._fetch(sql)]
 
     def distinct(self, column: str) -> list[Any]:
         """The column's distinct present values (NULL left out)."""

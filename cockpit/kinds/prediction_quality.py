@@ -97,6 +97,10 @@ def run(
             slices=tuple(monitor.slices),
         )
         columns = [monitor.numerator or "", monitor.denominator or "", *monitor.slices]
+        if ctx.engine(service, columns, window) != "pandas":
+            return pq.ctr_statistics(
+                _ctr_on_engine(ctx, service, spec, columns, window), spec
+            ), None
         frame = ctx.read_window(service, columns, window, optional=[spec.version_column])
         return pq.evaluate(frame, spec), None
     assert prediction is not None  # checked when the config was loaded
@@ -137,6 +141,47 @@ def run(
         frame = frame.drop(columns=[prediction.label])
     joined = frame.merge(labels, on=labels_spec.key, how="left")
     return _enough_labels(joined, prediction.label, monitor) or pq.evaluate(joined, spec), None
+
+
+def _ctr_on_engine(
+    ctx: RunContext, service: Any, spec: Any, columns: list[str], window: Window
+) -> Any:
+    """The CTR profile computed by the engine: one scan for the window, one GROUP BY per
+    breakdown column (the model version when the source has it, each slice)."""
+    from monitors import prediction_quality as pq
+    from monitors import query as q
+
+    relation = ctx.relation(service, columns, window)
+    if not relation.has(spec.version_column or ""):
+        version = None
+    else:
+        version = spec.version_column
+        relation = ctx.relation(service, [*columns, version], window)
+    for column in (spec.numerator, spec.denominator):
+        if relation.dtypes.get(column) not in ("int", "float"):
+            raise ValueError(
+                f"column {column!r} must hold counts (numbers), got {relation.dtypes.get(column)}"
+                " values"
+            )
+    aggregates = pq.ctr_aggregates(spec)
+    totals = relation.aggregate({**aggregates, "rows": q.Count()})
+
+    def sums(column: str) -> dict[str, Any]:
+        found = relation.grouped(column, aggregates)
+        groups = sorted(
+            ((value, pq.sums_of(values)) for value, values in found if values["valid"]),
+            key=lambda item: (item[0] is not None, item[0] if item[0] is not None else 0),
+        )
+        return {pq.group_name(value): entry for value, entry in groups}
+
+    return pq.CtrProfile(
+        rows=int(totals["rows"]),
+        invalid_rows=int(totals["rows"]) - int(totals["valid"]),
+        events=float(totals["numerator"]),
+        exposures=float(totals["denominator"]),
+        by_version=sums(version) if version else {},
+        by_slice={column: sums(column) for column in spec.slices},
+    )
 
 
 def _enough_labels(

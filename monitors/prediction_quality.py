@@ -210,29 +210,54 @@ def _classes(labels: pd.Series, predictions: pd.Series) -> tuple[np.ndarray, np.
     return labels.astype(str).to_numpy(), predictions.astype(str).to_numpy()
 
 
-def _binary_metrics(
-    y: np.ndarray, score: np.ndarray, threshold: float
-) -> tuple[Metrics, float | None]:
+@dataclass(frozen=True)
+class BinaryCounts:
+    """What a binary classifier's metrics over some rows are computed from: rows, the
+    confusion counts, the sum of log-likelihood terms and the ROC AUC (None: one class)."""
+
+    n: int
+    tp: int
+    fp: int
+    fn: int
+    correct: int
+    log_sum: float
+    auc: float | None
+
+
+def binary_metrics_of(c: BinaryCounts) -> tuple[Metrics, float | None]:
     """scikit-learn's binary metrics, ``zero_division=np.nan``:
 
     precision = TP / (TP + FP), recall = TP / (TP + FN), F1 = 2 TP / (2 TP + FP + FN),
     log_loss = -mean(log(clip(p_true, eps, 1 - eps))) with p_true = p if positive else 1 - p.
     """
-    predicted = score >= threshold
-    tp = float(np.sum(predicted & y))
-    fp = float(np.sum(predicted & ~y))
-    fn = float(np.sum(~predicted & y))
-    correct = predicted == y
-    p_true = np.clip(np.where(y, score, 1.0 - score), EPS, 1.0 - EPS)
+    tp, fp, fn = float(c.tp), float(c.fp), float(c.fn)
     metrics: Metrics = {
-        "accuracy": float(correct.mean()),
+        "accuracy": c.correct / c.n,
         "precision": tp / (tp + fp) if tp + fp else None,
         "recall": tp / (tp + fn) if tp + fn else None,
         "f1": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else None,
-        "roc_auc": _roc_auc(y, score),
-        "log_loss": finite_or_none(-np.mean(np.log(p_true))),
+        "roc_auc": c.auc,
+        "log_loss": finite_or_none(-c.log_sum / c.n),
     }
-    return metrics, float(correct.sum())
+    return metrics, float(c.correct)
+
+
+def _binary_metrics(
+    y: np.ndarray, score: np.ndarray, threshold: float
+) -> tuple[Metrics, float | None]:
+    """:func:`binary_metrics_of` the rows' counts."""
+    predicted = score >= threshold
+    p_true = np.clip(np.where(y, score, 1.0 - score), EPS, 1.0 - EPS)
+    counts = BinaryCounts(
+        n=len(y),
+        tp=int(np.sum(predicted & y)),
+        fp=int(np.sum(predicted & ~y)),
+        fn=int(np.sum(~predicted & y)),
+        correct=int(np.sum(predicted == y)),
+        log_sum=float(np.sum(np.log(p_true))),
+        auc=_roc_auc(y, score),
+    )
+    return binary_metrics_of(counts)
 
 
 def _roc_auc(y: np.ndarray, score: np.ndarray) -> float | None:
@@ -529,4 +554,129 @@ def ctr_statistics(profile: CtrProfile, spec: PredictionQualitySpec) -> MonitorR
     details.update(breakdowns(spec, slis, by_version, by_slice))
     return MonitorResult(
         status="ok", slis=slis, good=profile.events, total=profile.exposures, details=details
+    )
+
+
+# --- a binary classifier on an engine -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BinaryProfile:
+    """A binary classifier's window, computed where the data is: rows, labelled rows, rows
+    whose prediction is not a finite number, and the counts overall, per model version and
+    per slice value (groups named as :func:`_groups` names them)."""
+
+    rows: int
+    labelled: int
+    invalid_predictions: int
+    overall: BinaryCounts | None
+    by_version: dict[str, BinaryCounts]
+    by_slice: dict[str, dict[str, BinaryCounts]]
+
+
+def binary_conditions(spec: PredictionQualitySpec, label_dtype: str | None) -> dict[str, Any]:
+    """``usable`` (labelled, finite prediction), ``positive`` and ``predicted`` as conditions,
+    for a label column of numbers or text (``positive_label`` compared as a number or text)."""
+    assert spec.prediction is not None and spec.label is not None
+    if label_dtype in ("int", "float"):
+        try:
+            target: Any = float(spec.positive_label)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"positive_label {spec.positive_label!r} is not a number but the label column "
+                f"{spec.label!r} holds numbers"
+            ) from None
+    elif label_dtype == "text":
+        target = str(spec.positive_label)
+    else:
+        raise ValueError(
+            f"label column {spec.label!r} must hold numbers or text on an engine, got "
+            f"{label_dtype} values"
+        )
+    labelled = q.Not(q.Missing(spec.label))
+    return {
+        "labelled": labelled,
+        "valid": q.Finite(spec.prediction),
+        "usable": q.All((labelled, q.Finite(spec.prediction))),
+        "positive": q.Compare(spec.label, "=", target),
+        "predicted": q.Compare(spec.prediction, ">=", spec.threshold),
+    }
+
+
+def binary_aggregates(spec: PredictionQualitySpec, c: dict[str, Any]) -> dict[str, q.Aggregate]:
+    """The counts of :class:`BinaryCounts` but the AUC, over the usable rows."""
+    assert spec.prediction is not None
+    usable, positive, predicted = c["usable"], c["positive"], c["predicted"]
+    return {
+        "n": q.Count(usable),
+        "tp": q.Count(q.All((usable, predicted, positive))),
+        "fp": q.Count(q.All((usable, predicted, q.Not(positive)))),
+        "fn": q.Count(q.All((usable, q.Not(predicted), positive))),
+        "tn": q.Count(q.All((usable, q.Not(predicted), q.Not(positive)))),
+        "log_sum": q.SumLogClipped(spec.prediction, positive, EPS, 1.0 - EPS, usable),
+    }
+
+
+def binary_counts_of(values: dict[str, Any], auc: float | None) -> BinaryCounts:
+    return BinaryCounts(
+        n=int(values["n"]),
+        tp=int(values["tp"]),
+        fp=int(values["fp"]),
+        fn=int(values["fn"]),
+        correct=int(values["tp"]) + int(values["tn"]),
+        log_sum=float(values["log_sum"]),
+        auc=auc,
+    )
+
+
+def binary_statistics(profile: BinaryProfile, spec: PredictionQualitySpec) -> MonitorResult:
+    """The metrics of a binary classifier's window from its profile, as :func:`evaluate`
+    gives them from the rows."""
+    rows = profile.rows
+    if rows == 0:
+        return MonitorResult.no_data("no predictions in the window", rows=0)
+    unlabelled_share = float(1.0 - profile.labelled / rows)
+    counts = {
+        "rows": rows,
+        "unlabelled_share": unlabelled_share,
+        "invalid_predictions": profile.invalid_predictions,
+    }
+    if not profile.labelled:
+        return MonitorResult.no_data("no labelled predictions yet", **counts)
+    if profile.overall is None or profile.overall.n == 0:
+        return MonitorResult.no_data(
+            f"no labelled row has a valid prediction in {spec.prediction!r} "
+            "(NaN, infinite or not a number)",
+            **counts,
+        )
+    overall, good = binary_metrics_of(profile.overall)
+    slis: dict[str, float | None] = {spec.metric: overall[spec.metric]}
+    slis.update(overall)
+    slis.update(
+        rows=float(rows), labelled_share=1.0 - unlabelled_share, unlabelled_share=unlabelled_share
+    )
+    details: dict[str, Any] = {
+        "metric": spec.metric,
+        "kind": spec.kind,
+        **counts,
+        "labelled_rows": profile.labelled,
+        "evaluated_rows": profile.overall.n,
+    }
+
+    def entry(c: BinaryCounts) -> dict[str, Any]:
+        return {**binary_metrics_of(c)[0], "rows": c.n}
+
+    details.update(
+        breakdowns(
+            spec,
+            slis,
+            {name: entry(c) for name, c in profile.by_version.items()},
+            {
+                column: {name: entry(c) for name, c in groups.items()}
+                for column, groups in profile.by_slice.items()
+            },
+        )
+    )
+    return MonitorResult(
+        status="ok", slis=slis, good=good, total=float(profile.overall.n), details=details
     )

@@ -125,6 +125,18 @@ class Sum:
 
 
 @dataclass(frozen=True)
+class SumLogClipped:
+    """``sum(log(clip(x if positive else 1 - x, low, high)))`` of ``column`` where ``where``
+    holds: a log-likelihood (log loss is its negative mean)."""
+
+    column: str
+    positive: Condition
+    low: float
+    high: float
+    where: Condition | None = None
+
+
+@dataclass(frozen=True)
 class Quantiles:
     """Exact quantiles ``qs`` (in [0, 1]) of ``column`` where ``where`` holds, interpolated
     linearly between order statistics (numpy's default); None each when no row holds."""
@@ -134,4 +146,4 @@ class Quantiles:
     where: Condition | None = None
 
 
-Aggregate = Count | Max | Sum | Quantiles
+Aggregate = Count | Max | Sum | SumLogClipped | Quantiles

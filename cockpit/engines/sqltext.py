@@ -156,6 +156,11 @@ class Compiler:
             return self.dialect.epoch_ns(sql) if self.dtypes.get(a.column) == "time" else sql
         if isinstance(a, q.Sum):
             return f"COALESCE(SUM(CAST({self.column(a.column)} AS FLOAT8)){_filter(where)}, 0)"
+        if isinstance(a, q.SumLogClipped):
+            x = f"CAST({self.column(a.column)} AS FLOAT8)"
+            p_true = f"CASE WHEN {self.condition(a.positive)} THEN {x} ELSE 1 - {x} END"
+            clipped = f"LEAST(GREATEST({p_true}, {literal(a.low)}), {literal(a.high)})"
+            return f"COALESCE(SUM(LN({clipped})){_filter(where)}, 0)"
         if isinstance(a, q.Quantiles):
             return self.dialect.quantiles(self.column(a.column), list(a.qs), where)
         raise TypeError(f"not an aggregate: {a!r}")
@@ -207,6 +212,31 @@ class SqlWindow:
         col = self.compiler.column(column)
         sql = f"SELECT {col}, {self.compiler.select(aggregates)} {self._from()} GROUP BY {col}"
         return [(row[0], dict(zip(aggregates, row[1:], strict=True))) for row in self._fetch(sql)]
+
+    def auc(
+        self, score: str, positive: q.Condition, where: q.Condition, by: str | None = None
+    ) -> dict[Any, float | None]:
+        """The area under the ROC curve of ``score`` for ``positive`` rows among those where
+        ``where`` holds (ties count half), per value of ``by`` (None: one group, key None):
+        the Mann-Whitney statistic from counts per distinct score, exact."""
+        c = self.compiler
+        s, pos, ok = c.column(score), c.condition(positive), c.condition(where)
+        group = c.column(by) if by else "NULL"
+        sql = f"""
+            SELECT g, SUM(pos * (below - neg / 2.0)), SUM(pos), SUM(neg) FROM (
+                SELECT g, pos, neg, SUM(neg) OVER (
+                    PARTITION BY g ORDER BY s ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+                ) AS below FROM (
+                    SELECT {group} AS g, {s} AS s, COUNT(*) FILTER (WHERE {pos}) AS pos,
+                        COUNT(*) FILTER (WHERE NOT {pos}) AS neg
+                    {self._from(ok)} GROUP BY 1, 2
+                ) AS counted
+            ) AS ranked GROUP BY g"""
+        out: dict[Any, float | None] = {}
+        for g, area, n_pos, n_neg in self._fetch(sql):
+            n_pos, n_neg = int(n_pos or 0), int(n_neg or 0)
+            out[g] = float(area) / (n_pos * n_neg) if n_pos and n_neg else None
+        return out
 
     def distinct(self, column: str) -> list[Any]:
         """The column's distinct present values (NULL left out)."""

@@ -121,6 +121,14 @@ def run(
     columns = [prediction.column, *monitor.slices]
     if labels_spec is None:
         columns.append(prediction.label)
+        if (
+            spec.kind == "binary_classification"
+            and ctx.engine(service, columns, window) != "pandas"
+        ):
+            profile = _binary_on_engine(ctx, service, spec, columns, window)
+            if 0 < profile.labelled < monitor.min_rows:
+                return _too_few_labels(profile.labelled, profile.rows, monitor), None
+            return pq.binary_statistics(profile, spec), None
         frame = ctx.read_window(service, columns, window, optional=[prediction.model_version])
         return _enough_labels(frame, prediction.label, monitor) or pq.evaluate(frame, spec), None
     columns.append(labels_spec.key)
@@ -141,6 +149,57 @@ def run(
         frame = frame.drop(columns=[prediction.label])
     joined = frame.merge(labels, on=labels_spec.key, how="left")
     return _enough_labels(joined, prediction.label, monitor) or pq.evaluate(joined, spec), None
+
+
+def _binary_on_engine(
+    ctx: RunContext, service: Any, spec: Any, columns: list[str], window: Window
+) -> Any:
+    """A binary classifier's profile computed by the engine (labels in the log itself): one
+    scan for the window, one GROUP BY per breakdown column, the ROC AUC from counts per
+    distinct score (per group), exact."""
+    from monitors import prediction_quality as pq
+    from monitors import query as q
+
+    relation = ctx.relation(service, columns, window)
+    version = spec.version_column if relation.has(spec.version_column or "") else None
+    if version:
+        relation = ctx.relation(service, [*columns, version], window)
+    if relation.dtypes.get(spec.prediction) not in ("int", "float"):
+        raise ValueError(
+            f"prediction column {spec.prediction!r} must hold probabilities (numbers), got "
+            f"{relation.dtypes.get(spec.prediction)} values"
+        )
+    c = pq.binary_conditions(spec, relation.dtypes.get(spec.label))
+    aggregates = pq.binary_aggregates(spec, c)
+    totals = relation.aggregate(
+        {**aggregates, "rows": q.Count(), "labelled": q.Count(c["labelled"]),
+         "invalid": q.Count(q.Not(c["valid"]))}
+    )  # fmt: skip
+    overall = None
+    if totals["n"]:
+        overall = pq.binary_counts_of(
+            totals, relation.auc(spec.prediction, c["positive"], c["usable"])[None]
+        )
+
+    def groups(column: str) -> dict[str, Any]:
+        areas = relation.auc(spec.prediction, c["positive"], c["usable"], by=column)
+        found = [
+            (value, values) for value, values in relation.grouped(column, aggregates) if values["n"]
+        ]
+        found.sort(key=lambda item: (item[0] is not None, item[0] if item[0] is not None else 0))
+        return {
+            pq.group_name(value): pq.binary_counts_of(values, areas.get(value))
+            for value, values in found
+        }
+
+    return pq.BinaryProfile(
+        rows=int(totals["rows"]),
+        labelled=int(totals["labelled"]),
+        invalid_predictions=int(totals["invalid"]),
+        overall=overall,
+        by_version=groups(version) if version else {},
+        by_slice={column: groups(column) for column in spec.slices},
+    )
 
 
 def _ctr_on_engine(
@@ -191,11 +250,14 @@ def _enough_labels(
     rows says nothing about accuracy."""
     labelled = int(frame[label].notna().sum()) if label in frame.columns else 0
     if 0 < labelled < monitor.min_rows:
-        return MonitorResult.no_data(
-            f"{labelled} labelled predictions, fewer than min_rows ({monitor.min_rows})",
-            rows=len(frame),
-        )
+        return _too_few_labels(labelled, len(frame), monitor)
     return None
+
+
+def _too_few_labels(labelled: int, rows: int, monitor: PredictionQualityMonitor) -> MonitorResult:
+    return MonitorResult.no_data(
+        f"{labelled} labelled predictions, fewer than min_rows ({monitor.min_rows})", rows=rows
+    )
 
 
 def evidence(details: Mapping[str, Any]) -> list[str]:

@@ -57,3 +57,49 @@ def test_ctr_is_the_same_on_the_engine_as_in_process(place: Place) -> None:
         got = b["by_model_version"][name]
         assert entry["rows"] == got["rows"] and abs(entry["ctr"] - got["ctr"]) < 1e-12, name
     assert "ctr[placement=2]" in ours["ctr"]["slis"]
+
+
+CLASSIFIER = """\
+prediction: {column: score, kind: binary_classification, threshold: 0.5, label: defaulted}
+"""
+QUALITY = """\
+- {name: auc, kind: prediction_quality, metric: roc_auc, slices: [plan], every: 1h, window: 1d}
+- {name: accuracy, kind: prediction_quality, metric: accuracy, every: 1h, window: 6h}
+"""
+
+
+def predictions(n: int = 20_000, seed: int = 4, *, infinities: bool = True) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    ts = pd.Timestamp("2026-09-30T12:00", tz="UTC") + pd.to_timedelta(
+        np.sort(rng.uniform(0, 36 * 3600, n)).round(), unit="s"
+    )
+    truth = rng.random(n) < 0.3
+    score = np.clip(np.where(truth, 0.65, 0.35) + rng.normal(0, 0.2, n), 0, 1).round(2)  # ties
+    score[rng.random(n) < 0.01] = np.nan
+    if infinities:
+        score[:5] = np.inf
+    label = truth.astype(float)
+    label[rng.random(n) < 0.2] = np.nan  # not labelled yet
+    return pd.DataFrame(
+        {
+            "ts": ts,
+            "score": score,
+            "defaulted": label,
+            "model_version": rng.choice(np.array(["v1", "v2"], dtype=object), n, p=[0.8, 0.2]),
+            "plan": rng.choice(np.array(["basic", "pro", None], dtype=object), n),
+        }
+    )
+
+
+def test_a_binary_classifier_scores_the_same_on_the_engine_as_in_process(place: Place) -> None:
+    frame = predictions(infinities=place.kind != "csv")
+    source = CLASSIFIER + f"data:\n  current: {place.write(frame)}"
+    ours, theirs = place.runs(source, QUALITY)
+    assert_same_runs(ours, theirs, place.engine)
+    a, b = ours["auc"], theirs["auc"]
+    for sli in ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss"):
+        assert a["slis"][sli] is not None, sli
+    assert "roc_auc[plan=(missing)]" in a["slis"] and "roc_auc[model_version=v2]" in a["slis"]
+    for part in ("invalid_predictions", "labelled_rows", "evaluated_rows"):
+        assert a["details"][part] == b["details"][part], part
+    assert a["details"]["invalid_predictions"] > 100

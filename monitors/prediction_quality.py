@@ -38,7 +38,6 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from monitors import query as q
 from monitors.base import MonitorResult, finite_or_none, require_columns
 
 CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss")
@@ -107,33 +106,63 @@ def evaluate(window: pd.DataFrame, spec: PredictionQualitySpec) -> MonitorResult
     }
     if spec.kind == "regression":
         counts["invalid_labels"] = int((labelled & ~label_ok).sum())
-    if not labelled.any():
-        return MonitorResult.no_data("no labelled predictions yet", **counts)
     usable = valid & label_ok
-    if not usable.any():
+    unusable = no_usable_rows(spec, counts, int(labelled.sum()), int(usable.sum()))
+    if unusable is not None:
+        return unusable
+    frame = window.loc[usable]
+    score = _scorer(frame, spec)
+    overall, good = score(np.arange(len(frame)))
+    by_version, by_slice = _group_entries(frame, spec, score)
+    return labelled_result(
+        spec, counts, int(labelled.sum()), len(frame), (overall, good), by_version, by_slice
+    )
+
+
+def no_usable_rows(
+    spec: PredictionQualitySpec, counts: dict[str, Any], labelled: int, usable: int
+) -> MonitorResult | None:
+    """``no_data`` when no row has its label yet, or none of those has a valid prediction."""
+    if not labelled:
+        return MonitorResult.no_data("no labelled predictions yet", **counts)
+    if not usable:
         return MonitorResult.no_data(
             f"no labelled row has a valid prediction in {spec.prediction!r} "
             "(NaN, infinite or not a number)",
             **counts,
         )
+    return None
 
-    frame = window.loc[usable]
-    score = _scorer(frame, spec)
-    overall, good = score(np.arange(len(frame)))
-    slis: dict[str, float | None] = {spec.metric: overall[spec.metric]}
-    slis.update(overall)
+
+def labelled_result(
+    spec: PredictionQualitySpec,
+    counts: dict[str, Any],
+    labelled: int,
+    evaluated: int,
+    overall: tuple[Metrics, float | None],
+    by_version: dict[str, dict[str, Any]],
+    by_slice: dict[str, dict[str, dict[str, Any]]],
+) -> MonitorResult:
+    """The result of a labelled window from its metrics (and good events) overall and each
+    group's entry (see :func:`breakdowns`)."""
+    metrics, good = overall
+    unlabelled_share = counts["unlabelled_share"]
+    slis: dict[str, float | None] = {spec.metric: metrics[spec.metric]}
+    slis.update(metrics)
     slis.update(
-        rows=float(rows), labelled_share=1.0 - unlabelled_share, unlabelled_share=unlabelled_share
+        rows=float(counts["rows"]),
+        labelled_share=1.0 - unlabelled_share,
+        unlabelled_share=unlabelled_share,
     )
     details: dict[str, Any] = {
         "metric": spec.metric,
         "kind": spec.kind,
         **counts,
-        "labelled_rows": int(labelled.sum()),
-        "evaluated_rows": len(frame),
+        "labelled_rows": labelled,
+        "evaluated_rows": evaluated,
     }
-    details.update(_breakdowns(frame, spec, slis, score))
-    total = float(len(frame)) if good is not None else None
+    details.update(breakdowns(spec, slis, by_version, by_slice))
+    total = float(evaluated) if good is not None else None
     return MonitorResult(status="ok", slis=slis, good=good, total=total, details=details)
 
 
@@ -346,13 +375,12 @@ def _groups(keys: pd.Series) -> Iterator[tuple[str, np.ndarray]]:
         yield name, order[bounds[i] : bounds[i + 1]]
 
 
-def _breakdowns(
+def _group_entries(
     frame: pd.DataFrame,
     spec: PredictionQualitySpec,
-    slis: dict[str, float | None],
     score: Callable[[np.ndarray], tuple[dict[str, Any], Any]],
-) -> dict[str, Any]:
-    """Per model version and per slice of the frame's rows: see :func:`breakdowns`."""
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, dict[str, Any]]]]:
+    """Each model version's and each slice value's entry (``{metric: value, "rows": n}``)."""
 
     def entry(idx: np.ndarray) -> dict[str, Any]:
         metrics, _ = score(idx)
@@ -367,7 +395,7 @@ def _breakdowns(
     by_slice = {
         column: {name: entry(idx) for name, idx in _groups(frame[column])} for column in spec.slices
     }
-    return breakdowns(spec, slis, by_version, by_slice)
+    return by_version, by_slice
 
 
 def breakdowns(
@@ -485,42 +513,6 @@ def _evaluate_ctr(window: pd.DataFrame, spec: PredictionQualitySpec) -> MonitorR
     return ctr_statistics(profile, spec)
 
 
-def ctr_valid(spec: PredictionQualitySpec) -> q.Condition:
-    """The rows CTR counts, as a condition an engine evaluates."""
-    assert spec.numerator is not None and spec.denominator is not None
-    num, den = spec.numerator, spec.denominator
-    return q.All(
-        (
-            q.Finite(num),
-            q.Finite(den),
-            q.Compare(num, ">=", 0),
-            q.Compare(num, "<=", q.Col(den)),
-        )
-    )
-
-
-def ctr_aggregates(spec: PredictionQualitySpec) -> dict[str, q.Aggregate]:
-    """Per group (or the whole window): valid rows and the two sums."""
-    assert spec.numerator is not None and spec.denominator is not None
-    valid = ctr_valid(spec)
-    return {
-        "valid": q.Count(valid),
-        "numerator": q.Sum(spec.numerator, valid),
-        "denominator": q.Sum(spec.denominator, valid),
-    }
-
-
-def group_name(value: Any) -> str:
-    """A group's name as :func:`_groups` gives it, for a value an engine returned."""
-    return (
-        MISSING if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
-    )
-
-
-def sums_of(values: dict[str, Any]) -> Sums:
-    return (int(values["valid"]), float(values["numerator"]), float(values["denominator"]))
-
-
 def ctr_statistics(profile: CtrProfile, spec: PredictionQualitySpec) -> MonitorResult:
     """The CTR SLIs from a window's profile."""
     rows = profile.rows
@@ -554,129 +546,4 @@ def ctr_statistics(profile: CtrProfile, spec: PredictionQualitySpec) -> MonitorR
     details.update(breakdowns(spec, slis, by_version, by_slice))
     return MonitorResult(
         status="ok", slis=slis, good=profile.events, total=profile.exposures, details=details
-    )
-
-
-# --- a binary classifier on an engine -----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BinaryProfile:
-    """A binary classifier's window, computed where the data is: rows, labelled rows, rows
-    whose prediction is not a finite number, and the counts overall, per model version and
-    per slice value (groups named as :func:`_groups` names them)."""
-
-    rows: int
-    labelled: int
-    invalid_predictions: int
-    overall: BinaryCounts | None
-    by_version: dict[str, BinaryCounts]
-    by_slice: dict[str, dict[str, BinaryCounts]]
-
-
-def binary_conditions(spec: PredictionQualitySpec, label_dtype: str | None) -> dict[str, Any]:
-    """``usable`` (labelled, finite prediction), ``positive`` and ``predicted`` as conditions,
-    for a label column of numbers or text (``positive_label`` compared as a number or text)."""
-    assert spec.prediction is not None and spec.label is not None
-    if label_dtype in ("int", "float"):
-        try:
-            target: Any = float(spec.positive_label)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"positive_label {spec.positive_label!r} is not a number but the label column "
-                f"{spec.label!r} holds numbers"
-            ) from None
-    elif label_dtype == "text":
-        target = str(spec.positive_label)
-    else:
-        raise ValueError(
-            f"label column {spec.label!r} must hold numbers or text on an engine, got "
-            f"{label_dtype} values"
-        )
-    labelled = q.Not(q.Missing(spec.label))
-    return {
-        "labelled": labelled,
-        "valid": q.Finite(spec.prediction),
-        "usable": q.All((labelled, q.Finite(spec.prediction))),
-        "positive": q.Compare(spec.label, "=", target),
-        "predicted": q.Compare(spec.prediction, ">=", spec.threshold),
-    }
-
-
-def binary_aggregates(spec: PredictionQualitySpec, c: dict[str, Any]) -> dict[str, q.Aggregate]:
-    """The counts of :class:`BinaryCounts` but the AUC, over the usable rows."""
-    assert spec.prediction is not None
-    usable, positive, predicted = c["usable"], c["positive"], c["predicted"]
-    return {
-        "n": q.Count(usable),
-        "tp": q.Count(q.All((usable, predicted, positive))),
-        "fp": q.Count(q.All((usable, predicted, q.Not(positive)))),
-        "fn": q.Count(q.All((usable, q.Not(predicted), positive))),
-        "tn": q.Count(q.All((usable, q.Not(predicted), q.Not(positive)))),
-        "log_sum": q.SumLogClipped(spec.prediction, positive, EPS, 1.0 - EPS, usable),
-    }
-
-
-def binary_counts_of(values: dict[str, Any], auc: float | None) -> BinaryCounts:
-    return BinaryCounts(
-        n=int(values["n"]),
-        tp=int(values["tp"]),
-        fp=int(values["fp"]),
-        fn=int(values["fn"]),
-        correct=int(values["tp"]) + int(values["tn"]),
-        log_sum=float(values["log_sum"]),
-        auc=auc,
-    )
-
-
-def binary_statistics(profile: BinaryProfile, spec: PredictionQualitySpec) -> MonitorResult:
-    """The metrics of a binary classifier's window from its profile, as :func:`evaluate`
-    gives them from the rows."""
-    rows = profile.rows
-    if rows == 0:
-        return MonitorResult.no_data("no predictions in the window", rows=0)
-    unlabelled_share = float(1.0 - profile.labelled / rows)
-    counts = {
-        "rows": rows,
-        "unlabelled_share": unlabelled_share,
-        "invalid_predictions": profile.invalid_predictions,
-    }
-    if not profile.labelled:
-        return MonitorResult.no_data("no labelled predictions yet", **counts)
-    if profile.overall is None or profile.overall.n == 0:
-        return MonitorResult.no_data(
-            f"no labelled row has a valid prediction in {spec.prediction!r} "
-            "(NaN, infinite or not a number)",
-            **counts,
-        )
-    overall, good = binary_metrics_of(profile.overall)
-    slis: dict[str, float | None] = {spec.metric: overall[spec.metric]}
-    slis.update(overall)
-    slis.update(
-        rows=float(rows), labelled_share=1.0 - unlabelled_share, unlabelled_share=unlabelled_share
-    )
-    details: dict[str, Any] = {
-        "metric": spec.metric,
-        "kind": spec.kind,
-        **counts,
-        "labelled_rows": profile.labelled,
-        "evaluated_rows": profile.overall.n,
-    }
-
-    def entry(c: BinaryCounts) -> dict[str, Any]:
-        return {**binary_metrics_of(c)[0], "rows": c.n}
-
-    details.update(
-        breakdowns(
-            spec,
-            slis,
-            {name: entry(c) for name, c in profile.by_version.items()},
-            {
-                column: {name: entry(c) for name, c in groups.items()}
-                for column, groups in profile.by_slice.items()
-            },
-        )
-    )
-    return MonitorResult(
-        status="ok", slis=slis, good=good, total=float(profile.overall.n), details=details
     )

@@ -14,14 +14,14 @@ A column of naive timestamps is compared in UTC, as the in-process read compares
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from cockpit.engines.sqltext import POSTGRES, Dialect, SqlWindow, literal
+from cockpit.engines.sqltext import POSTGRES, Dialect, SqlWindow, time_bounds
 from cockpit.errors import SourceError
 from cockpit.sources import SqlDataSource, safe_url
 from monitors import query as q
@@ -94,29 +94,9 @@ def window(
     description, _ = _execute(source, f"SELECT * FROM {relation} WHERE 1 = 0")
     oids = {str(d[0]): int(d[1]) for d in description}
     dtypes: dict[str, q.DType] = {name: _PG_KINDS.get(oid, "other") for name, oid in oids.items()}
-    missing = [c for c in columns if c not in dtypes]
-    if missing:
-        raise SourceError(
-            f"{source.label}: column {missing[0]!r} not found (the data has: "
-            f"{', '.join(list(dtypes)[:12])}); fix the column name in the config or the data"
-        )
-    where = None
     ts = source.timestamp
-    if ts and (start or end):
-        if ts not in dtypes:
-            raise SourceError(f"{source.label}: timestamp column {ts!r} is not in the data")
-        column = dialect.quote(ts)
-        if dtypes[ts] == "text":
-            column = f"CAST({column} AS TIMESTAMPTZ)"
-        naive = oids[ts] in _PG_NAIVE
-        bounds = []
-        for op, moment in ((">=", start), ("<", end)):
-            if moment is None:
-                continue
-            utc = moment.astimezone(UTC)
-            value = f"TIMESTAMP '{utc.replace(tzinfo=None).isoformat()}'" if naive else literal(utc)
-            bounds.append(f"{column} {op} {value}")
-        where = " AND ".join(bounds)
+    naive = bool(ts) and oids.get(ts or "") in _PG_NAIVE
+    where = time_bounds(dialect, source.label, dtypes, columns, ts, naive, start, end)
     return DatabaseWindow(source, relation, where, dtypes)
 
 

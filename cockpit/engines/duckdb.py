@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
 
 from cockpit.config import models as cfg
-from cockpit.engines.sqltext import DUCKDB, SqlWindow, literal
+from cockpit.engines.sqltext import DUCKDB, SqlWindow, literal, time_bounds
 from cockpit.errors import MonitorError, SourceError
 from cockpit.sources import FileDataSource
 from monitors import query as q
@@ -126,30 +126,7 @@ class DuckDBEngine:
             for name, t in types.items()
             if t.startswith("TIMESTAMP") and "TZ" not in t and "TIME ZONE" not in t
         }
-        missing = [c for c in columns if c not in dtypes]
-        if missing:
-            raise SourceError(
-                f"{source.label}: column {missing[0]!r} is not in the data "
-                f"(columns: {', '.join(dtypes)})"
-            )
-        where = None
-        if ts and (start or end):
-            if ts not in dtypes:
-                raise SourceError(f"{source.label}: timestamp column {ts!r} is not in the data")
-            column = DUCKDB.quote(ts)
-            if dtypes[ts] == "text":
-                column = f"CAST({column} AS TIMESTAMPTZ)"
-            bounds = []
-            for op, moment in ((">=", start), ("<", end)):
-                if moment is None:
-                    continue
-                value = (
-                    f"TIMESTAMP '{moment.astimezone(UTC).replace(tzinfo=None).isoformat()}'"
-                    if ts in naive
-                    else literal(moment.astimezone(UTC))
-                )
-                bounds.append(f"{column} {op} {value}")
-            where = " AND ".join(bounds)
+        where = time_bounds(DUCKDB, source.label, dtypes, columns, ts, ts in naive, start, end)
         return DuckDBWindow(cursor, scan, where, source.label, dtypes)
 
 

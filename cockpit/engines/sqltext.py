@@ -12,11 +12,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 
+from cockpit.errors import SourceError
 from monitors import query as q
 
 
@@ -88,6 +89,42 @@ def literal(value: Any) -> str:
         return f"TIMESTAMPTZ '{value.isoformat()}'"
     text = str(value).replace("'", "''")
     return f"'{text}'"
+
+
+def time_bounds(
+    dialect: Dialect,
+    label: str,
+    dtypes: Mapping[str, q.DType],
+    columns: Sequence[str],
+    timestamp: str | None,
+    naive: bool,
+    start: datetime | None,
+    end: datetime | None,
+) -> str | None:
+    """``start <= timestamp < end`` as SQL (None: no bound), after checking that ``columns``
+    are in the data. ``naive``: the timestamp column has no zone and holds UTC; a text column
+    is cast to a time."""
+    missing = [c for c in columns if c not in dtypes]
+    if missing:
+        raise SourceError(
+            f"{label}: column {missing[0]!r} not found (the data has: "
+            f"{', '.join(list(dtypes)[:12])}); fix the column name in the config or the data"
+        )
+    if not timestamp or not (start or end):
+        return None
+    if timestamp not in dtypes:
+        raise SourceError(f"{label}: timestamp column {timestamp!r} is not in the data")
+    column = dialect.quote(timestamp)
+    if dtypes[timestamp] == "text":
+        column = f"CAST({column} AS TIMESTAMPTZ)"
+    bounds = []
+    for op, moment in ((">=", start), ("<", end)):
+        if moment is None:
+            continue
+        utc = moment.astimezone(UTC)
+        value = f"TIMESTAMP '{utc.replace(tzinfo=None).isoformat()}'" if naive else literal(utc)
+        bounds.append(f"{column} {op} {value}")
+    return " AND ".join(bounds)
 
 
 class Compiler:

@@ -128,7 +128,7 @@ def run(
             profile = _binary_on_engine(ctx, service, spec, columns, window)
             if 0 < profile.labelled < monitor.min_rows:
                 return _too_few_labels(profile.labelled, profile.rows, monitor), None
-            return pq.binary_statistics(profile, spec), None
+            return _binary_statistics(profile, spec), None
         frame = ctx.read_window(service, columns, window, optional=[prediction.model_version])
         return _enough_labels(frame, prediction.label, monitor) or pq.evaluate(frame, spec), None
     columns.append(labels_spec.key)
@@ -151,33 +151,41 @@ def run(
     return _enough_labels(joined, prediction.label, monitor) or pq.evaluate(joined, spec), None
 
 
+def _with_version(
+    ctx: RunContext, service: Any, spec: Any, columns: list[str], window: Window
+) -> tuple[Any, str | None]:
+    """The window on the engine, with the model-version column when the source has it."""
+    relation = ctx.relation(service, columns, window)
+    version = spec.version_column if relation.has(spec.version_column or "") else None
+    if version:
+        relation = ctx.relation(service, [*columns, version], window)
+    return relation, version
+
+
 def _binary_on_engine(
     ctx: RunContext, service: Any, spec: Any, columns: list[str], window: Window
 ) -> Any:
     """A binary classifier's profile computed by the engine (labels in the log itself): one
     scan for the window, one GROUP BY per breakdown column, the ROC AUC from counts per
     distinct score (per group), exact."""
-    from monitors import prediction_quality as pq
+    from monitors import prediction_query as pqq
     from monitors import query as q
 
-    relation = ctx.relation(service, columns, window)
-    version = spec.version_column if relation.has(spec.version_column or "") else None
-    if version:
-        relation = ctx.relation(service, [*columns, version], window)
+    relation, version = _with_version(ctx, service, spec, columns, window)
     if relation.dtypes.get(spec.prediction) not in ("int", "float"):
         raise ValueError(
             f"prediction column {spec.prediction!r} must hold probabilities (numbers), got "
             f"{relation.dtypes.get(spec.prediction)} values"
         )
-    c = pq.binary_conditions(spec, relation.dtypes.get(spec.label))
-    aggregates = pq.binary_aggregates(spec, c)
+    c = pqq.binary_conditions(spec, relation.dtypes.get(spec.label))
+    aggregates = pqq.binary_aggregates(spec, c)
     totals = relation.aggregate(
         {**aggregates, "rows": q.Count(), "labelled": q.Count(c["labelled"]),
          "invalid": q.Count(q.Not(c["valid"]))}
     )  # fmt: skip
     overall = None
     if totals["n"]:
-        overall = pq.binary_counts_of(
+        overall = pqq.binary_counts_of(
             totals, relation.auc(spec.prediction, c["positive"], c["usable"])[None]
         )
 
@@ -188,11 +196,11 @@ def _binary_on_engine(
         ]
         found.sort(key=lambda item: (item[0] is not None, item[0] if item[0] is not None else 0))
         return {
-            pq.group_name(value): pq.binary_counts_of(values, areas.get(value))
+            pqq.group_name(value): pqq.binary_counts_of(values, areas.get(value))
             for value, values in found
         }
 
-    return pq.BinaryProfile(
+    return pqq.BinaryProfile(
         rows=int(totals["rows"]),
         labelled=int(totals["labelled"]),
         invalid_predictions=int(totals["invalid"]),
@@ -208,30 +216,26 @@ def _ctr_on_engine(
     """The CTR profile computed by the engine: one scan for the window, one GROUP BY per
     breakdown column (the model version when the source has it, each slice)."""
     from monitors import prediction_quality as pq
+    from monitors import prediction_query as pqq
     from monitors import query as q
 
-    relation = ctx.relation(service, columns, window)
-    if not relation.has(spec.version_column or ""):
-        version = None
-    else:
-        version = spec.version_column
-        relation = ctx.relation(service, [*columns, version], window)
+    relation, version = _with_version(ctx, service, spec, columns, window)
     for column in (spec.numerator, spec.denominator):
         if relation.dtypes.get(column) not in ("int", "float"):
             raise ValueError(
                 f"column {column!r} must hold counts (numbers), got {relation.dtypes.get(column)}"
                 " values"
             )
-    aggregates = pq.ctr_aggregates(spec)
+    aggregates = pqq.ctr_aggregates(spec)
     totals = relation.aggregate({**aggregates, "rows": q.Count()})
 
     def sums(column: str) -> dict[str, Any]:
         found = relation.grouped(column, aggregates)
         groups = sorted(
-            ((value, pq.sums_of(values)) for value, values in found if values["valid"]),
+            ((value, pqq.sums_of(values)) for value, values in found if values["valid"]),
             key=lambda item: (item[0] is not None, item[0] if item[0] is not None else 0),
         )
-        return {pq.group_name(value): entry for value, entry in groups}
+        return {pqq.group_name(value): entry for value, entry in groups}
 
     return pq.CtrProfile(
         rows=int(totals["rows"]),
@@ -380,3 +384,9 @@ KIND = KINDS.register(
         panel=panel,
     )
 )
+
+
+def _binary_statistics(profile: Any, spec: Any) -> MonitorResult:
+    from monitors import prediction_query as pqq
+
+    return pqq.binary_statistics(profile, spec)

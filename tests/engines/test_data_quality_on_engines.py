@@ -91,3 +91,16 @@ def test_every_data_quality_sli_is_the_same_on_the_engine_as_in_process(place: P
                 assert len(got["examples"][check]) == len(examples), (name, column, check)
                 if column in ("plan", "score"):  # few distinct bad values: the same ones
                     assert set(got["examples"][check]) == set(examples), (name, column, check)
+
+
+def test_a_column_not_in_the_data_fails_the_run_naming_the_source_and_column(
+    place: Place,
+) -> None:
+    schema = SCHEMA + "  nope:   {type: float}\n"
+    source = schema + f"data:\n  current: {place.write(rows(2_000))}"
+    ours, theirs = place.runs(
+        source, "- {name: quality, kind: data_quality, every: 1h, window: 1d}"
+    )
+    for run in (ours["quality"], theirs["quality"]):
+        assert run["status"] == "failed"
+        assert "'nope'" in run["error"] and "services[0].data.current" in run["error"], run["error"]

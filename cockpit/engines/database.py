@@ -91,13 +91,24 @@ def window(
         relation = ".".join(dialect.quote(part) for part in source.table.split("."))
     else:
         relation = f"({source.query}) AS q"
-    description, _ = _execute(source, f"SELECT * FROM {relation} WHERE 1 = 0")
-    oids = {str(d[0]): int(d[1]) for d in description}
+    oids = _described(source, relation)
     dtypes: dict[str, q.DType] = {name: _PG_KINDS.get(oid, "other") for name, oid in oids.items()}
     ts = source.timestamp
     naive = bool(ts) and oids.get(ts or "") in _PG_NAIVE
     where = time_bounds(dialect, source.label, dtypes, columns, ts, naive, start, end)
     return DatabaseWindow(source, relation, where, dtypes)
+
+
+_DESCRIBED: dict[tuple[str, str], dict[str, int]] = {}  # (url, relation) -> column -> type OID
+
+
+def _described(source: SqlDataSource, relation: str) -> dict[str, int]:
+    """Each column's type OID, asked of the database once per relation in a process."""
+    key = (source.url, relation)
+    if key not in _DESCRIBED:
+        description, _ = _execute(source, f"SELECT * FROM {relation} WHERE 1 = 0")
+        _DESCRIBED[key] = {str(d[0]): int(d[1]) for d in description}
+    return _DESCRIBED[key]
 
 
 def _execute(source: SqlDataSource, sql: str) -> tuple[Any, list[tuple[Any, ...]]]:

@@ -13,6 +13,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -313,12 +314,10 @@ class SqlWindow:
             frame["n"].to_numpy(dtype="int64"), index=pd.Index(frame.iloc[:, 0], name=column)
         )
 
-    @property
+    @cached_property
     def rows(self) -> int:
         """Rows in the window (counted once)."""
-        if not hasattr(self, "_rows"):
-            self._rows = int(self._fetch(f"SELECT COUNT(*) {self._from()}")[0][0])
-        return self._rows
+        return int(self._fetch(f"SELECT COUNT(*) {self._from()}")[0][0])
 
     def has(self, column: str) -> bool:
         return column in self.dtypes

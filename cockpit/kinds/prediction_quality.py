@@ -83,6 +83,7 @@ def run(
     at: datetime,
 ) -> Outcome:
     from monitors import prediction_quality as pq
+    from monitors import prediction_query as pqq
 
     prediction = service.prediction
     if monitor.metric == "ctr":
@@ -128,7 +129,7 @@ def run(
             profile = _binary_on_engine(ctx, service, spec, columns, window)
             if 0 < profile.labelled < monitor.min_rows:
                 return _too_few_labels(profile.labelled, profile.rows, monitor), None
-            return _binary_statistics(profile, spec), None
+            return pqq.binary_statistics(profile, spec), None
         frame = ctx.read_window(service, columns, window, optional=[prediction.model_version])
         return _enough_labels(frame, prediction.label, monitor) or pq.evaluate(frame, spec), None
     columns.append(labels_spec.key)
@@ -149,6 +150,15 @@ def run(
         frame = frame.drop(columns=[prediction.label])
     joined = frame.merge(labels, on=labels_spec.key, how="left")
     return _enough_labels(joined, prediction.label, monitor) or pq.evaluate(joined, spec), None
+
+
+def _in_group_order(found: list[tuple[Any, dict]], rows: str) -> list[tuple[Any, dict]]:
+    """An engine's groups with rows in ``rows``, missing value first, then by value: the order
+    the in-process breakdowns have."""
+    kept = [(value, values) for value, values in found if values[rows]]
+    return sorted(
+        kept, key=lambda item: (item[0] is not None, item[0] if item[0] is not None else 0)
+    )
 
 
 def _with_version(
@@ -230,12 +240,8 @@ def _ctr_on_engine(
     totals = relation.aggregate({**aggregates, "rows": q.Count()})
 
     def sums(column: str) -> dict[str, Any]:
-        found = relation.grouped(column, aggregates)
-        groups = sorted(
-            ((value, pqq.sums_of(values)) for value, values in found if values["valid"]),
-            key=lambda item: (item[0] is not None, item[0] if item[0] is not None else 0),
-        )
-        return {pqq.group_name(value): entry for value, entry in groups}
+        found = _in_group_order(relation.grouped(column, aggregates), "valid")
+        return {pqq.group_name(value): pqq.sums_of(values) for value, values in found}
 
     return pq.CtrProfile(
         rows=int(totals["rows"]),
@@ -384,9 +390,3 @@ KIND = KINDS.register(
         panel=panel,
     )
 )
-
-
-def _binary_statistics(profile: Any, spec: Any) -> MonitorResult:
-    from monitors import prediction_query as pqq
-
-    return pqq.binary_statistics(profile, spec)

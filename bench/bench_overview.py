@@ -36,7 +36,14 @@ from bench.common import Row, measure, print_table, write_json  # noqa: E402
 from cockpit.config.loader import parse_config
 from cockpit.config.models import Config
 from cockpit.read.overview import overview  # noqa: E402
-from cockpit.store import Alert, MonitorRun, SliMeasurement, SloEvaluation, Store  # noqa: E402
+from cockpit.store import (  # noqa: E402
+    Alert,
+    MonitorRun,
+    SliMeasurement,
+    SliName,
+    SloEvaluation,
+    Store,
+)
 
 END = datetime(2026, 10, 31, tzinfo=UTC)
 STEP = timedelta(minutes=5)
@@ -148,18 +155,11 @@ def build(store: Store, config: Config, days: int, seed: int = 0) -> dict[str, i
 
     def measurements() -> Iterator[dict[str, Any]]:
         run_id = 0
-        for service in config.services:
+        for _service in config.services:
             run_id += steps
-            for at in hours:
+            for _at in hours:
                 run_id += 1
-                yield {
-                    "run_id": run_id,
-                    "service": service.name,
-                    "monitor": "drift",
-                    "name": "drift_share",
-                    "value": float(rng.uniform(0, 0.4)),
-                    "window_end": at,
-                }
+                yield {"run_id": run_id, "name_id": 1, "value": float(rng.uniform(0, 0.4))}
 
     def evaluations() -> Iterator[dict[str, Any]]:
         for service in config.services:
@@ -181,6 +181,7 @@ def build(store: Store, config: Config, days: int, seed: int = 0) -> dict[str, i
                     }
 
     with store.engine.begin() as conn:
+        conn.execute(sa.insert(SliName.__table__), [{"id": 1, "name": "drift_share"}])
         for table, rows, name in (
             (MonitorRun.__table__, runs(), "runs"),
             (SliMeasurement.__table__, measurements(), "measurements"),

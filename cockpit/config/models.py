@@ -128,6 +128,11 @@ class SLO(Strict):
     def method(self) -> Literal["occurrences", "timeslices"]:
         return "occurrences" if self.good is None else "timeslices"
 
+    @property
+    def window_length(self) -> timedelta:
+        """The window's length; a calendar month's longest (31 days)."""
+        return MONTH if self.window == "calendar_month" else self.window
+
 
 class ActionTrigger(Strict):
     slo: str
@@ -222,6 +227,29 @@ class AlertingDefaults(Strict):
     )
 
 
+MONTH = timedelta(days=31)  # the longest calendar month: what ``window: calendar_month`` may read
+
+
+class StoreRetention(Strict):
+    """``store_retention:``: how long the store keeps what grows with every run; the daemon
+    deletes what is older every ``every``, and ``cockpit store prune`` does it on demand.
+
+    What an open incident, a firing alert nobody acknowledged or an outbox row still to send
+    refers to is kept whatever its age (see ``cockpit.engine.retention``).
+    """
+
+    runs: Duration = Field(
+        default=timedelta(days=90),
+        description="monitor runs and their SLI values are kept this long (at least the longest "
+        "SLO window: SLOs are computed from the runs)",
+    )
+    slo_history_margin: Duration = Field(
+        default=timedelta(days=7),
+        description="SLO evaluations are kept for the longest SLO window plus this",
+    )
+    every: Duration = Field(default=timedelta(hours=1), description="how often the daemon prunes")
+
+
 class Config(Strict):
     version: Literal["cockpit/v1"]
     store: str | None = None
@@ -232,6 +260,7 @@ class Config(Strict):
     webhooks: dict[str, Webhook] = Field(default_factory=dict)
     alerting: AlertingDefaults = Field(default_factory=AlertingDefaults)
     engines: Engines = Field(default_factory=Engines)
+    store_retention: StoreRetention = Field(default_factory=StoreRetention)
 
     # Not from YAML: where the file is, so relative paths resolve against it. Its folder is
     # made absolute when the file is parsed, so a later change of working directory (or another

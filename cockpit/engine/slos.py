@@ -25,9 +25,6 @@ from slo.rules import WORKBOOK_TIERS, Tier
 from slo.series import Condition, EventSeries
 from slo.status import SloStatus, slo_status
 
-# The longest look back an evaluation needs: a calendar month, or the longest rolling window.
-MONTH = timedelta(days=31)
-
 
 @dataclass(frozen=True)
 class SloReport:
@@ -83,9 +80,9 @@ class SloReport:
             "good": self.good,
             "total": self.total,
             "error_budget_remaining": self.error_budget_remaining,
-            "burn_rates": json.dumps(self.burn_rates),
+            "burn_rates": json.dumps(self.burn_rates, separators=(",", ":")),
             "alert_severity": alerts[0]["severity"] if alerts else None,
-            "alert": json.dumps(alerts[0]) if alerts else None,
+            "alert": json.dumps(alerts[0], separators=(",", ":")) if alerts else None,
         }
 
 
@@ -111,9 +108,10 @@ def window_name(slo: cfg.SLO) -> str:
 
 
 def lookback(slo: cfg.SLO) -> timedelta:
+    """The history an evaluation reads: the SLO's window (a calendar month: 31 days) or its
+    longest tier window, whichever is longer."""
     longest_tier = max((t.long_window_s for t in slo_spec(slo).tiers), default=0.0)
-    window = MONTH if slo.window == "calendar_month" else slo.window
-    return max(window, timedelta(seconds=longest_tier))
+    return max(slo.window_length, timedelta(seconds=longest_tier))
 
 
 def load_series(

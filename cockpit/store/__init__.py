@@ -24,6 +24,7 @@ from cockpit.store.tables import (
     Outbox,
     Silence,
     SliMeasurement,
+    SliName,
     SloEvaluation,
 )
 from cockpit.store.types import Connection, UTCDateTime, utcnow
@@ -43,6 +44,7 @@ __all__ = [
     "RunRecord",
     "Silence",
     "SliMeasurement",
+    "SliName",
     "SloEvaluation",
     "Store",
     "UTCDateTime",

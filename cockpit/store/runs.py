@@ -11,8 +11,10 @@ import sqlalchemy as sa
 
 from cockpit.store.newest import newest_ids
 from cockpit.store.records import RunRecord
-from cockpit.store.tables import MonitorRun, SliMeasurement, SloEvaluation
+from cockpit.store.tables import MonitorRun, SliMeasurement, SliName, SloEvaluation
 from cockpit.store.types import utcnow
+
+COMPACT = (",", ":")  # JSON without the spaces after separators: the same values, fewer bytes
 
 
 def save(conn: sa.Connection, records: Sequence[RunRecord]) -> list[int]:
@@ -53,21 +55,45 @@ def save(conn: sa.Connection, records: Sequence[RunRecord]) -> list[int]:
         **{(r.service, r.monitor, r.window_end): i for r, i in zip(fresh, new_ids, strict=True)},
     }
     ids = [int(by_key[(r.service, r.monitor, r.window_end)]) for r in records]
+    name_ids = _name_ids(conn, list(dict.fromkeys(n for record in records for n in record.slis)))
     rows = [
-        {
-            "run_id": run_id,
-            "service": record.service,
-            "monitor": record.monitor,
-            "name": name,
-            "value": value,
-            "window_end": record.window_end,
-        }
+        {"run_id": run_id, "name_id": name_ids[name], "value": value}
         for record, run_id in zip(records, ids, strict=True)
         for name, value in record.slis.items()
     ]
     if rows:
         conn.execute(sa.insert(measurements), rows)
     return ids
+
+
+def _name_ids(conn: sa.Connection, names: list[str]) -> dict[str, int]:
+    """``{name: id}`` of SLI names, adding the new ones in their order (a writer adding the
+    same name at the same moment is not an error: the name is there either way)."""
+    table = SliName.__table__
+
+    def found(among: list[str]) -> dict[str, int]:
+        ids: dict[str, int] = {}
+        for i in range(0, len(among), 500):
+            query = sa.select(table.c.name, table.c.id).where(table.c.name.in_(among[i : i + 500]))
+            ids.update((name, id_) for name, id_ in conn.execute(query))
+        return ids
+
+    ids = found(names)
+    missing = [name for name in names if name not in ids]
+    if missing:
+        insert = _dialect_insert(conn)(table).on_conflict_do_nothing(index_elements=["name"])
+        conn.execute(insert, [{"name": name} for name in missing])
+        ids.update(found(missing))
+    return ids
+
+
+def _dialect_insert(conn: sa.Connection) -> Any:
+    """The backend's INSERT, which knows ON CONFLICT (SQLite and PostgreSQL alike)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
 
 
 def runs(
@@ -142,9 +168,11 @@ def values_of(
     wanted = sorted(set(names))
     if not run_ids or not wanted:
         return {}
-    table = SliMeasurement.__table__
-    query = sa.select(table.c.run_id, table.c.name, table.c.value).where(
-        table.c.run_id.in_(list(run_ids)) & table.c.name.in_(wanted)
+    table, names_ = SliMeasurement.__table__, SliName.__table__
+    query = (
+        sa.select(table.c.run_id, names_.c.name, table.c.value)
+        .join(names_, names_.c.id == table.c.name_id)
+        .where(table.c.run_id.in_(list(run_ids)) & names_.c.name.in_(wanted))
     )
     return {(r.run_id, r.name): r.value for r in conn.execute(query)}
 
@@ -272,20 +300,25 @@ def measurements(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> list[tuple[datetime, str, str, float | None]]:
-    """``(window_end, monitor, name, value)`` in time order."""
-    table = SliMeasurement.__table__
-    query = sa.select(table.c.window_end, table.c.monitor, table.c.name, table.c.value).where(
-        table.c.service == service
+    """``(window_end, monitor, name, value)`` in time order (a run's in the order of its
+    names' numbers), read through the runs' (service, monitor, window end) index."""
+    table, runs, names_ = SliMeasurement.__table__, MonitorRun.__table__, SliName.__table__
+    query = (
+        sa.select(runs.c.window_end, runs.c.monitor, names_.c.name, table.c.value)
+        .select_from(runs)
+        .join(table, table.c.run_id == runs.c.id)
+        .join(names_, names_.c.id == table.c.name_id)
+        .where(runs.c.service == service)
     )
     if monitor is not None:
-        query = query.where(table.c.monitor == monitor)
+        query = query.where(runs.c.monitor == monitor)
     if names is not None:
-        query = query.where(table.c.name.in_(list(names)))
+        query = query.where(names_.c.name.in_(list(names)))
     if since is not None:
-        query = query.where(table.c.window_end > since)
+        query = query.where(runs.c.window_end > since)
     if until is not None:
-        query = query.where(table.c.window_end <= until)
-    query = query.order_by(table.c.window_end, table.c.id)
+        query = query.where(runs.c.window_end <= until)
+    query = query.order_by(runs.c.window_end, runs.c.id, table.c.name_id)
     return [tuple(row) for row in conn.execute(query)]  # type: ignore[misc]
 
 
@@ -340,7 +373,7 @@ def _run_values(record: RunRecord) -> dict[str, Any]:
     kept = record.details
     if record.engine != "pandas":  # where it was computed, when not in process
         kept = {**kept, "engine": record.engine}
-    details = json.dumps(kept, default=str, allow_nan=False) if kept else None
+    details = json.dumps(kept, default=str, allow_nan=False, separators=COMPACT) if kept else None
     return {
         "service": record.service,
         "monitor": record.monitor,

@@ -15,9 +15,9 @@ class MonitorRun(SQLModel, table=True):
     """One monitor over one window. Unique per (service, monitor, window end)."""
 
     __tablename__ = "monitor_run"
+    # The unique constraint's index is the one every read of a monitor's runs goes through.
     __table_args__ = (
         sa.UniqueConstraint("service", "monitor", "window_end", name="uq_monitor_run_window"),
-        sa.Index("ix_monitor_run_service_monitor_end", "service", "monitor", "window_end"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -36,19 +36,26 @@ class MonitorRun(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class SliMeasurement(SQLModel, table=True):
-    """One SLI value of one run; ``window_end`` is copied from the run for range scans."""
+class SliName(SQLModel, table=True):
+    """Each SLI name once (``valid_rows_share``, ``drift_score[age]``): a measurement refers to
+    its name by number instead of repeating the text in every row."""
 
-    __tablename__ = "sli_measurement"
-    __table_args__ = (sa.Index("ix_sli_series", "service", "monitor", "name", "window_end"),)
+    __tablename__ = "sli_name"
 
     id: int | None = Field(default=None, primary_key=True)
-    run_id: int = Field(foreign_key="monitor_run.id", ondelete="CASCADE", index=True)
-    service: str = Field(max_length=200)
-    monitor: str = Field(max_length=200)
-    name: str = Field(max_length=300)
+    name: str = Field(max_length=300, unique=True)
+
+
+class SliMeasurement(SQLModel, table=True):
+    """One SLI value of one run, keyed by (run, name). On SQLite the table has no rowid, so its
+    key is its only index; a series is read through its runs' (service, monitor, window end)."""
+
+    __tablename__ = "sli_measurement"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    run_id: int = Field(foreign_key="monitor_run.id", ondelete="CASCADE", primary_key=True)
+    name_id: int = Field(foreign_key="sli_name.id", primary_key=True)
     value: float | None = None
-    window_end: datetime = Field(sa_type=UTCDateTime)
 
 
 class SloEvaluation(SQLModel, table=True):
@@ -56,10 +63,8 @@ class SloEvaluation(SQLModel, table=True):
     rates over time without recomputing history. Unique per (service, slo, at)."""
 
     __tablename__ = "slo_evaluation"
-    __table_args__ = (
-        sa.UniqueConstraint("service", "slo", "at", name="uq_slo_evaluation_at"),
-        sa.Index("ix_slo_evaluation_series", "service", "slo", "at"),
-    )
+    # The unique constraint's index serves every read of an SLO's history.
+    __table_args__ = (sa.UniqueConstraint("service", "slo", "at", name="uq_slo_evaluation_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     service: str = Field(max_length=200)

@@ -13,15 +13,16 @@ A column of naive timestamps is compared in UTC, as the in-process read compares
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from cockpit.engines.sqltext import POSTGRES, Dialect, SqlWindow, time_bounds
+from cockpit.engines.sqltext import POSTGRES, REFERENCE, Dialect, SqlWindow, time_bounds
 from cockpit.errors import SourceError
 from cockpit.sources import SqlDataSource, safe_url
 from monitors import query as q
@@ -69,6 +70,15 @@ class DatabaseWindow(SqlWindow):
     def _fetch(self, sql: str) -> list[tuple[Any, ...]]:
         return _execute(self.source, sql)[1]
 
+    def _fetch_with(self, sql: str, arrays: Mapping[str, np.ndarray]) -> list[tuple[Any, ...]]:
+        # the arrays as array parameters, unnested into rows by a WITH in front of the statement
+        # (`%` doubled: the driver's parameter style reads it, a source's query may hold one)
+        types = {name: "FLOAT8" if a.dtype.kind == "f" else "BIGINT" for name, a in arrays.items()}
+        unnested = ", ".join(f"CAST(%({name})s AS {t}[])" for name, t in types.items())
+        front = f"WITH {REFERENCE} AS (SELECT * FROM unnest({unnested}) AS r({', '.join(types)})) "
+        params = {name: a.tolist() for name, a in arrays.items()}
+        return _execute(self.source, front + sql.replace("%", "%%"), params)[1]
+
     def _frame(self, sql: str) -> pd.DataFrame:
         try:
             with self.source.engine().connect() as conn:
@@ -111,11 +121,13 @@ def _described(source: SqlDataSource, relation: str) -> dict[str, int]:
     return _DESCRIBED[key]
 
 
-def _execute(source: SqlDataSource, sql: str) -> tuple[Any, list[tuple[Any, ...]]]:
+def _execute(
+    source: SqlDataSource, sql: str, params: Mapping[str, Any] | None = None
+) -> tuple[Any, list[tuple[Any, ...]]]:
     """The driver's description of the result, and its rows."""
     try:
         with source.engine().connect() as conn:
-            result = conn.exec_driver_sql(sql)
+            result = conn.exec_driver_sql(sql, params) if params else conn.exec_driver_sql(sql)
             description = result.cursor.description if result.cursor is not None else ()
             return description, [tuple(row) for row in result.fetchall()]
     except SQLAlchemyError as exc:

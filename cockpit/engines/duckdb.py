@@ -11,14 +11,15 @@ its time-zone extension, which is not loaded).
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cockpit.config import models as cfg
-from cockpit.engines.sqltext import DUCKDB, SqlWindow, literal, time_bounds
+from cockpit.engines.sqltext import DUCKDB, REFERENCE, SqlWindow, literal, time_bounds
 from cockpit.errors import MonitorError, SourceError
 from cockpit.sources import FileDataSource
 from monitors import query as q
@@ -144,6 +145,16 @@ class DuckDBWindow(SqlWindow):
 
     def _frame(self, sql: str) -> pd.DataFrame:
         return self._run(sql).df()
+
+    def _fetch_with(self, sql: str, arrays: Mapping[str, np.ndarray]) -> list[tuple[Any, ...]]:
+        import pyarrow as pa
+
+        # registered on this window's own cursor, for this statement only
+        self.cursor.register(REFERENCE, pa.table(dict(arrays)))
+        try:
+            return self._fetch(sql)
+        finally:
+            self.cursor.unregister(REFERENCE)
 
     def _run(self, sql: str) -> Any:
         try:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cockpit.errors import SourceError
@@ -45,6 +46,15 @@ class Dialect:
         values = ", ".join(repr(float(x)) for x in qs)
         return f"quantile_cont({column}, [{values}]){_filter(where)}"
 
+    def to_double(self, expression: str) -> str:
+        """``expression`` as a 64-bit float, the type a frame's numerical column is read as."""
+        return f"CAST({expression} AS DOUBLE)"
+
+    def double(self, value: float) -> str:
+        """A finite float as a 64-bit float literal, exactly: the shortest text that reads back
+        as the same float, parsed as a float (a bare ``0.1`` may be read as a decimal)."""
+        return self.to_double(f"'{float(value)!r}'")
+
 
 class PostgresDialect(Dialect):
     """PostgreSQL: NaN equals NaN, no ``isnan``; exact quantiles are an ordered-set aggregate."""
@@ -66,13 +76,22 @@ class PostgresDialect(Dialect):
             f"(ORDER BY CAST({column} AS FLOAT8)){_filter(where)}"
         )
 
+    def to_double(self, expression: str) -> str:
+        return f"CAST({expression} AS FLOAT8)"
+
 
 DUCKDB = Dialect()
 POSTGRES = PostgresDialect()
+# the name of the relation an engine uploads for one statement (SqlWindow._fetch_with)
+REFERENCE = "cockpit_reference"
 
 
 def _filter(where: str | None) -> str:
     return f" FILTER (WHERE {where})" if where else ""
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def literal(value: Any) -> str:
@@ -313,6 +332,95 @@ class SqlWindow:
         return pd.Series(
             frame["n"].to_numpy(dtype="int64"), index=pd.Index(frame.iloc[:, 0], name=column)
         )
+
+    # -- a numerical column's drift profile: what the statistics need, never the values --------
+    # Finite values only (NULL, NaN and +-inf left out), each read as a 64-bit float, as the
+    # in-process path reads a frame's column (monitors.drift.prepare).
+
+    def _finite(self, column: str) -> tuple[str, str]:
+        """The column as a 64-bit float, and the condition that it holds a finite value."""
+        c = self.compiler
+        return c.dialect.to_double(c.column(column)), c.condition(q.Finite(column))
+
+    def finite_range(self, column: str) -> tuple[int, float | None, float | None, int]:
+        """Rows with a finite value, the smallest and the largest of them, and rows with no value
+        (NULL), in one scan. A column of another kind than numbers has no finite value."""
+        missing = f"COUNT(*) FILTER (WHERE {self.compiler.column(column)} IS NULL)"
+        if self.dtypes.get(column) not in ("int", "float"):
+            row = self._fetch(f"SELECT {missing} {self._from()}")[0]
+            return 0, None, None, int(row[0])
+        x, finite = self._finite(column)
+        sql = (
+            f"SELECT COUNT(*) FILTER (WHERE {finite}), MIN({x}) FILTER (WHERE {finite}), "
+            f"MAX({x}) FILTER (WHERE {finite}), {missing} {self._from()}"
+        )
+        n, low, high, nulls = self._fetch(sql)[0]
+        return int(n), _float(low), _float(high), int(nulls)
+
+    def bin_counts(self, column: str, edges: Sequence[float]) -> np.ndarray:
+        """``np.histogram(values, edges)[0]`` of the finite values, all within [edges[0],
+        edges[-1]]: bins [e_k, e_k+1), the last one closed.
+
+        A value's bin is how many inner edges it is at or above, as ``searchsorted(edges, x,
+        "right") - 1`` counts them; leaving the last edge out closes the last bin. Comparisons
+        with the literal edges, not ``FLOOR((x - lo) / width)``, whose rounding can put a value
+        next to an edge in the neighbouring bin.
+        """
+        x, finite = self._finite(column)
+        d = self.compiler.dialect
+        inner = [f"CASE WHEN {x} >= {d.double(e)} THEN 1 ELSE 0 END" for e in edges[1:-1]]
+        sql = f"SELECT {' + '.join(inner) or '0'} AS bin, COUNT(*) {self._from(finite)} GROUP BY 1"
+        counts = np.zeros(len(edges) - 1, dtype=np.int64)
+        for index, n in self._fetch(sql):
+            counts[int(index)] += int(n)
+        return counts
+
+    def finite_values(self, column: str) -> np.ndarray:
+        """The finite values, sorted: for a window known to be small."""
+        x, finite = self._finite(column)
+        rows = self._fetch(f"SELECT {x} {self._from(finite)}")
+        return np.sort(np.array([row[0] for row in rows], dtype=np.float64))
+
+    def distinct_outside(self, column: str, values: Sequence[float]) -> int:
+        """How many distinct finite values are none of ``values``."""
+        x, finite = self._finite(column)
+        d = self.compiler.dialect
+        if len(values):
+            finite += f" AND {x} NOT IN ({', '.join(d.double(v) for v in values)})"
+        return int(self._fetch(f"SELECT COUNT(DISTINCT {x}) {self._from(finite)}")[0][0])
+
+    def ecdf_distances(self, column: str, reference: np.ndarray) -> tuple[float, float]:
+        """The two-sample KS statistic D = max |F_ref - F_cur| and the Wasserstein-1 distance
+        = sum |F_ref - F_cur| * (next value - value) between the finite ``reference`` values and
+        the window's, exact: the reference is handed to the engine as (value, count) pairs,
+        both sides are counted per distinct value (ties together), and the empirical CDFs are
+        cumulative counts over the values in order, each divided by its side's total, as
+        ``scipy.stats.ks_2samp`` and ``wasserstein_distance`` compute them."""
+        x, finite = self._finite(column)
+        d = self.compiler.dialect
+        values, counts = np.unique(np.asarray(reference, dtype=np.float64), return_counts=True)
+        n_ref = d.to_double(str(int(counts.sum())))
+        upto = "OVER (ORDER BY v ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+        sql = f"""
+            SELECT MAX(ABS(f_ref - f_cur)), SUM(ABS(f_ref - f_cur) * (next_v - v)) FROM (
+                SELECT v, {d.to_double(f"SUM(r) {upto}")} / {n_ref} AS f_ref,
+                    {d.to_double(f"SUM(c) {upto}")} / {d.to_double("SUM(c) OVER ()")} AS f_cur,
+                    LEAD(v) OVER (ORDER BY v) AS next_v
+                FROM (
+                    SELECT v, SUM(r) AS r, SUM(c) AS c FROM (
+                        SELECT v, n AS r, 0 AS c FROM {REFERENCE}
+                        UNION ALL
+                        SELECT {x} AS v, 0 AS r, COUNT(*) AS c {self._from(finite)} GROUP BY 1
+                    ) AS sides GROUP BY v
+                ) AS per_value
+            ) AS cdfs"""
+        ks, w1 = self._fetch_with(sql, {"v": values, "n": counts.astype(np.int64)})[0]
+        return float(ks), 0.0 if w1 is None else float(w1)
+
+    def _fetch_with(self, sql: str, arrays: Mapping[str, np.ndarray]) -> list[tuple[Any, ...]]:
+        """:meth:`_fetch`, with :data:`REFERENCE` in ``sql`` a relation of the columns
+        ``arrays`` (float64 or int64), which the engine uploads for this statement."""
+        raise NotImplementedError
 
     @cached_property
     def rows(self) -> int:

@@ -89,7 +89,7 @@ def run(
         (service.name, monitor.name), version, lambda: drift.fit_reference(reference, spec)
     )
     if ctx.engine(service, columns, window) != "pandas":
-        # a column at a time: a numerical column's values, a categorical one's counts
+        # a column at a time: a categorical one's counts, a numerical one's profile
         held = ctx.relation(service, columns, window)
         if 0 < held.rows < monitor.min_rows:
             return _too_few(held.rows, monitor), version

@@ -14,8 +14,6 @@ keeps every method the window could lead to.
 
 from __future__ import annotations
 
-import pandas as pd
-
 AUTO_SMALL_REFERENCE_ROWS = 1000  # registry._get_default_stattest: reference_data.shape[0] <= 1000
 AUTO_FEW_VALUES = 5  # ... numerical with n_values <= 5 is tested like a categorical column
 AUTO_BINARY_VALUES = 2  # ... and n_values <= 2 picks the Z-test
@@ -42,8 +40,3 @@ def candidates(rows: int, categorical: bool, distinct: int) -> tuple[str, ...]:
         n for n in (AUTO_BINARY_VALUES + 1, AUTO_FEW_VALUES + 1) if n > distinct
     }
     return tuple(sorted({auto_method(rows, categorical, n) for n in reachable}))
-
-
-def union_size(distinct: int, reference_values: pd.Index, window_counts: pd.Series) -> int:
-    """Distinct values of reference and window together (auto's n_values)."""
-    return distinct + int((~window_counts.index.isin(reference_values)).sum())

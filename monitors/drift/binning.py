@@ -4,7 +4,8 @@ Categorical columns, and numerical ones with at most 20 distinct reference value
 per value. Other numerical columns are binned at Sturges edges of reference *and* window
 together, so the edges cannot be fixed at fit time: the fit keeps the sorted reference, counted
 between each window's edges with two binary searches per edge, and the window's values are
-placed in their bins in one pass, unsorted.
+placed in their bins in one pass, unsorted (``WindowColumn.histogram``; an engine counts them
+per bin itself, from the same edges: ``monitors.drift.queried``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from monitors.bucketing import Buckets
 from monitors.drift.categories import ValueCounts, aligned, fit_counts
 from monitors.drift.prepare import ReferenceColumn, WindowColumn
 
@@ -43,13 +43,20 @@ def frequencies(ref: ValueCounts | Binned, window: WindowColumn) -> tuple[np.nda
         _keys, ref_counts, cur_counts = aligned(ref, window.counts)
         return ref_counts / ref.rows, cur_counts / window.rows
     # np.histogram(sample, edges): bins [e_i, e_i+1), the last one closed
+    edges = binned_edges(ref, window)
+    ref_counts = counts_between(ref.values, edges)  # the sorted reference: binary searches
+    # the window, unsorted: one pass in process, or counted by the engine that holds it
+    cur_counts = window.histogram(edges)
+    return ref_counts / ref.rows, cur_counts / window.rows
+
+
+def binned_edges(ref: Binned, window: WindowColumn) -> np.ndarray:
+    """Sturges edges over reference and window together, from the window's finite count, range
+    and dtype alone (what an engine returns in one aggregate query)."""
     low, high = window.range
     lo = min(float(ref.values[0]), low)
     hi = max(float(ref.values[-1]), high)
-    edges = sturges_edges(lo, hi, ref.rows + window.rows, window.integer and ref.integer)
-    ref_counts = counts_between(ref.values, edges)  # the sorted reference: binary searches
-    cur_counts = bin_counts(window.values, edges)  # the window, unsorted: one pass
-    return ref_counts / ref.rows, cur_counts / window.rows
+    return sturges_edges(lo, hi, ref.rows + window.rows, window.integer and ref.integer)
 
 
 def sturges_edges(lo: Any, hi: Any, n: int, integer: bool) -> np.ndarray:
@@ -68,13 +75,6 @@ def sturges_edges(lo: Any, hi: Any, n: int, integer: bool) -> np.ndarray:
     else:
         n_bins = 1
     return np.linspace(first, last, n_bins + 1, endpoint=True, dtype=np.float64)
-
-
-def bin_counts(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """np.histogram(values, edges)[0] for values within [edges[0], edges[-1]], in any order."""
-    index = Buckets(edges).index(values)
-    np.minimum(index, edges.size - 2, out=index)  # the last edge closes the last bin
-    return np.bincount(index, minlength=edges.size - 1)
 
 
 def counts_between(values: np.ndarray, edges: np.ndarray) -> np.ndarray:

@@ -12,9 +12,10 @@ distance / threshold). ``good``/``total`` stay None: drift SLOs are timeslice SL
 A column with no value left in the window is reported with a ``problem`` and left out of
 ``drift_share``; Evidently raises there.
 
-The window is a frame, or :class:`Columns`: an engine's window handing over one column at a
-time (a numerical column's values, a categorical one's value counts computed where the data
-is), so that only one column of a large window is ever in memory.
+The window is a frame, or :class:`Columns`: an engine's window answering for one column at a
+time (a categorical column's value counts, a numerical column's range, counts per bin and CDF
+distances, all computed where the data is), so that no column of a large window is ever
+fetched whole.
 """
 
 from __future__ import annotations
@@ -27,16 +28,18 @@ import pandas as pd
 
 from monitors.base import MonitorResult, finite_or_none
 from monitors.drift import registry
-from monitors.drift.auto import auto_method, union_size
+from monitors.drift.auto import auto_method
 from monitors.drift.prepare import MISSING_IN_WINDOW, WindowColumn, clean, prepare_window
+from monitors.drift.queried import NumericalQueries, queried_column
 from monitors.drift.registry import AUTO, DriftMethod, Score
 from monitors.drift.spec import ColumnReference, FittedReference
 
 TOP_DRIFTED = 5
 
 
-class Columns(Protocol):
-    """A window held elsewhere, read a column at a time."""
+class Columns(NumericalQueries, Protocol):
+    """A window held elsewhere, read a column at a time: a categorical column's value counts,
+    a numerical column's profile (``monitors.drift.queried``)."""
 
     rows: int
 
@@ -83,7 +86,7 @@ class _Outcome:
 def evaluate(window: pd.DataFrame | Columns, fitted: FittedReference) -> MonitorResult:
     """Test every column of ``fitted`` on ``window``; reads nothing but the window's columns."""
     spec = fitted.spec
-    held = _Frame(window) if isinstance(window, pd.DataFrame) else window
+    held: _Frame | Columns = _Frame(window) if isinstance(window, pd.DataFrame) else window
     rows = held.rows
     if rows == 0:
         return MonitorResult.no_data("no rows in the window", rows=0)
@@ -142,22 +145,24 @@ def _severity(o: _Outcome) -> float:
     return math.inf if threshold <= 0 else score / threshold
 
 
-def _evaluate_column(held: Columns, ref: ColumnReference) -> _Outcome:
+def _evaluate_column(held: _Frame | Columns, ref: ColumnReference) -> _Outcome:
     if ref.problem is not None:
         return _problem(ref, ref.problem)
     window: WindowColumn | str
-    if ref.categorical and not isinstance(held, _Frame):
+    if isinstance(held, _Frame):
+        window = prepare_window(held.series(ref.name), ref.categorical)
+    elif ref.categorical:
         counts = clean(held.value_counts(ref.name))
         rows = int(counts.sum())
         window = WindowColumn(rows, counts=counts) if rows else MISSING_IN_WINDOW
-    else:
-        window = prepare_window(held.series(ref.name), ref.categorical)
+    else:  # what the statistics need, computed by the engine
+        window = queried_column(held, ref.name)
     if isinstance(window, str):
         return _problem(ref, window)
     key = ref.method
     if key == AUTO:
         assert ref.values is not None
-        n_values = union_size(ref.distinct, ref.values, window.counts)
+        n_values = ref.distinct + window.unseen(ref.values)  # reference and window together
         key = auto_method(ref.rows, ref.categorical, n_values)
     method = registry.get(key)
     return _outcome(ref, method, method.test(ref.states[key], window), window.rows)

@@ -8,7 +8,8 @@ Drift when p <= the threshold, 0.05 by default.
 A window is not sorted: each value is placed in its block between the reference's block edges,
 D is bounded block by block from the counts at the edges, and only the few blocks that can hold
 the maximum are sorted and evaluated exactly, at the same points and with the same arithmetic as
-``ks_2samp``, so D is the same float.
+``ks_2samp``, so D is the same float. A window held by an engine computes D there
+(``monitors.drift.queried``); the p-value then comes from D and the two sizes, the same way.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from scipy import stats
 
 from monitors.bucketing import Buckets
 from monitors.drift.prepare import ReferenceColumn, WindowColumn, frozen, ranges
+from monitors.drift.queried import QueriedColumn
 from monitors.drift.registry import NUMERICAL, P_AT_OR_BELOW, Score, method
 from monitors.drift.smirnov import kstwo_sf
 
@@ -59,13 +61,21 @@ def fit(reference: ReferenceColumn) -> KSReference:
 def test(ref: KSReference, window: WindowColumn) -> Score:
     n1, n2 = ref.values.size, window.rows
     if max(n1, n2) <= KS_EXACT_MAX_N:  # small: the exact distribution, by scipy itself
+        # (a window in an engine hands over its few values: queried.FETCH_MAX_ROWS)
         result = stats.ks_2samp(ref.values, window.sorted)
         return Score(float(result.pvalue), float(result.statistic))
-    d = _ks_statistic(ref, window)
-    # ks_2samp, mode "asymp": kstwo.sf(d, round(m*n/(m+n))), clipped to [0, 1]
+    if isinstance(window, QueriedColumn):  # D computed where the window is
+        d = window.distances(ref.values).ks
+    else:
+        d = _ks_statistic(ref, window)
+    return Score(asymptotic_p_value(d, n1, n2), d)
+
+
+def asymptotic_p_value(d: float, n1: int, n2: int) -> float:
+    """ks_2samp's two-sided p-value in mode "asymp", from D and the two sizes alone."""
+    # kstwo.sf(d, round(m*n/(m+n))), clipped to [0, 1]
     m, n = sorted([float(n1), float(n2)], reverse=True)
-    p_value = float(np.clip(kstwo_sf(d, float(np.round(m * n / (m + n)))), 0, 1))
-    return Score(p_value, d)
+    return float(np.clip(kstwo_sf(d, float(np.round(m * n / (m + n)))), 0, 1))
 
 
 def _ks_statistic(ref: KSReference, window: WindowColumn) -> float:

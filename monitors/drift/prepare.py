@@ -101,6 +101,14 @@ class WindowColumn:
                 self._range = (float(self.values.min()), float(self.values.max()))
         return self._range
 
+    def histogram(self, edges: np.ndarray) -> np.ndarray:
+        """``np.histogram(values, edges)[0]``, for values within [edges[0], edges[-1]]."""
+        return bin_counts(self.values, edges)
+
+    def unseen(self, values: pd.Index) -> int:
+        """How many distinct values of the window are none of ``values``."""
+        return int((~self.counts.index.isin(values)).sum())
+
     def blocks(self, buckets: Buckets) -> np.ndarray:
         """Each value's block between the reference's ``buckets`` edges: 0 below the first edge,
         ``k`` in [edges[k-1], edges[k]) (kept for the values in chosen blocks)."""
@@ -148,6 +156,14 @@ def prepare_window(raw: pd.Series, categorical: bool) -> WindowColumn | str:
     if values.size == 0:
         return MISSING_IN_WINDOW
     return WindowColumn(int(values.size), is_integer(raw), values, private)
+
+
+def bin_counts(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """np.histogram(values, edges)[0] for values within [edges[0], edges[-1]], in any order:
+    bins [e_k, e_k+1), the last one closed."""
+    index = Buckets(edges).index(values)
+    np.minimum(index, edges.size - 2, out=index)  # the last edge closes the last bin
+    return np.bincount(index, minlength=edges.size - 1)
 
 
 def finite_and_private(raw: pd.Series) -> tuple[np.ndarray, bool]:

@@ -7,7 +7,9 @@ statistic reported is the unnormed distance. Drift when the normed distance >= t
 A window costs its one sort. The area between the two quantile functions is cut into blocks of
 W1_BLOCK values; where the functions cannot cross within a block, its area comes from prefix
 sums (the reference's computed at fit), and only the blocks where they may cross are summed
-segment by segment (equal to scipy's to ~1e-12 relative; see ``_w1``).
+segment by segment (equal to scipy's to ~1e-12 relative; see ``_w1``). A window held by an
+engine has its W1 computed there, from both sides' cumulative counts per distinct value
+(``monitors.drift.queried``); the norming is the same.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pandas as pd
 
 from monitors.bucketing import Buckets
 from monitors.drift.prepare import ReferenceColumn, WindowColumn, frozen, ranges
+from monitors.drift.queried import QueriedColumn
 from monitors.drift.registry import DISTANCE, NUMERICAL, Score, method
 
 W1_BLOCK = 32  # values of the larger sample per block when bounding Wasserstein areas (see _w1)
@@ -56,7 +59,10 @@ def fit(reference: ReferenceColumn) -> WassersteinReference:
 
 @method("wasserstein", NUMERICAL, 0.1, DISTANCE, fit=fit)
 def test(ref: WassersteinReference, window: WindowColumn) -> Score:
-    distance_w1 = _w1(ref, window)
+    if isinstance(window, QueriedColumn):  # computed where the window is
+        distance_w1 = window.distances(ref.values).w1
+    else:
+        distance_w1 = _w1(ref, window)
     return Score(distance_w1 / ref.std_norm, distance_w1)  # wasserstein_distance_norm.py
 
 

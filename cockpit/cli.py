@@ -32,6 +32,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The store.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+store_app = typer.Typer(help="The store's retention: prune.", no_args_is_help=True)
+app.add_typer(store_app, name="store")
 slo_app = typer.Typer(help="SLO state.", no_args_is_help=True)
 app.add_typer(slo_app, name="slo")
 alerts_app = typer.Typer(
@@ -164,7 +166,7 @@ def _engine_problems(path: Path, loaded: Config) -> list[Problem]:
     found = [
         (i, message)
         for i, service in enumerate(loaded.services)
-        for message in missing_for(service.engine)
+        for message in missing_for(service.engine, loaded.engines.spark.remote)
     ]
     if not found:
         return []
@@ -595,6 +597,27 @@ def db_upgrade(config: ConfigArg) -> None:
     """Apply the store's migrations (also done on every start)."""
     with _opened(config) as (loaded, store):
         typer.echo(f"store at revision {store.current_revision()}")
+
+
+@store_app.command("prune")
+def store_prune(
+    config: ConfigArg,
+    at: AtOpt = "now",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="count what would go, delete nothing")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Delete the runs and SLO history older than `store_retention` keeps (what the daemon does
+    every `store_retention.every`)."""
+    from cockpit.engine.retention import prune
+
+    with _opened(config, existing=True) as (loaded, store):
+        pruned = prune(loaded, store, parse_time(at), dry_run=dry_run)
+    if as_json:
+        _print_json(pruned.to_json())
+    else:
+        typer.echo(pruned.summary())
 
 
 @app.command()

@@ -8,13 +8,17 @@ variable, and outgoing hosts outside ``allowed_hosts``.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from alerting.hosts import DEFAULT_ALLOWED_HOSTS, host_is_allowed
 from alerting.sinks import registry as sink_registry
 from alerting.sinks import webhook
+from cockpit.config.base import _duration
+from cockpit.config.models import MONTH
 from cockpit.config.yamlmap import format_path
+from cockpit.durations import format_duration
 from cockpit.kinds import registry
 from cockpit.kinds.base import Kind
 from slo.series import Condition
@@ -34,6 +38,37 @@ def problems_of(data: dict[str, Any]) -> Iterator[tuple[Where, str]]:
     """Every problem of meaning in the config's data, with where it is."""
     yield from _host_problems(data)
     yield from _semantic_problems(data)
+    yield from _retention_problems(data)
+
+
+def _retention_problems(data: dict[str, Any]) -> Iterator[tuple[Where, str]]:
+    """``store_retention.runs`` shorter than an SLO's window would delete runs the SLO is still
+    computed from."""
+    retention = data.get("store_retention")
+    if not isinstance(retention, dict) or "runs" not in retention:
+        return
+    try:
+        runs = _duration(retention["runs"])
+    except (TypeError, ValueError):
+        return  # the structure pass says what a duration looks like
+    longest: tuple[timedelta, str] | None = None
+    for service in _list(data.get("services")):
+        for slo in _list(service.get("slos") if isinstance(service, dict) else None):
+            if not isinstance(slo, dict):
+                continue
+            window = slo.get("window", "28d")
+            try:
+                length = MONTH if window == "calendar_month" else _duration(window)
+            except (TypeError, ValueError):
+                continue
+            if longest is None or length > longest[0]:
+                longest = (length, f"{_name(service)}/{_name(slo)} ({window})")
+    if longest is not None and runs < longest[0]:
+        yield (
+            ("store_retention", "runs"),
+            f"keeps runs {format_duration(runs)}, less than the window of SLO {longest[1]}, "
+            f"which is computed from them: write at least {format_duration(longest[0])}",
+        )
 
 
 def _semantic_problems(data: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], str]]:

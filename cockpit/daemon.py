@@ -8,6 +8,8 @@
 - One active scheduler per store: a PostgreSQL advisory lock or, for SQLite, a file lock beside
   the database. The others stay standby and try again every few seconds.
 - ``/metrics`` (the store collector plus the daemon's own counters) and ``/healthz``.
+- Retention: the active scheduler prunes the store every ``store_retention.every``, a few
+  seconds of short transactions at a time (:mod:`cockpit.engine.retention`).
 - SIGTERM / SIGINT: stop scheduling, let the running monitor finish (or abandon it at the
   deadline), flush the outbox, exit 0 within 10 s. SIGHUP: reload the config, keeping the old
   one if the new one is invalid.
@@ -43,6 +45,7 @@ from prometheus_client import (
 from cockpit.config.loader import load_config
 from cockpit.engine import alerts, schedule
 from cockpit.engine.deliver import Deliverer
+from cockpit.engine.retention import prune
 from cockpit.engine.runner import Runner
 from cockpit.engine.slos import evaluate_slos
 from cockpit.errors import CockpitError, ConfigError
@@ -55,6 +58,7 @@ log = logging.getLogger("cockpit.daemon")
 CATCH_UP_MAX = 288  # windows per monitor replayed after downtime (a day of 5-minute runs)
 STANDBY_POLL_S = 5.0
 SHUTDOWN_DEADLINE_S = 8.0
+PRUNE_SLICE_S = 2.0  # the longest one pass of retention holds the leadership loop
 
 
 # --- logging ---------------------------------------------------------------------------------
@@ -112,6 +116,7 @@ class Daemon:
         self.role = "standby"
         self.started_at = utcnow()
         self.last_run_at: datetime | None = None
+        self.pruned_at: datetime | None = None  # when the last complete prune began
         self.stopping = threading.Event()
         self.cycle_lock = threading.Lock()
         self.leadership = leadership_for(self.store)
@@ -291,7 +296,33 @@ class Daemon:
             self.beat()
             if self.role == "active" and not self.stopping.is_set():
                 self.deliver(max_seconds=2.0)
+                self.prune_when_due()
             self.stopping.wait(STANDBY_POLL_S)
+
+    def prune_when_due(self) -> None:
+        """Apply ``store_retention`` once every ``store_retention.every``: at most
+        :data:`PRUNE_SLICE_S` per call, a prune cut short goes on at the next call."""
+        now = self.clock()
+        config = self.config
+        if self.pruned_at is not None and now - self.pruned_at < config.store_retention.every:
+            return
+        try:
+            pruned = prune(
+                config,
+                self.store,
+                now,
+                max_seconds=PRUNE_SLICE_S,
+                should_stop=self.stopping.is_set,
+            )
+        except Exception:  # a failed prune is retried next time, never fatal
+            self.errors.labels("retention").inc()
+            log.exception("retention failed")
+            return
+        if pruned.complete:
+            self.pruned_at = now
+        deleted = pruned.to_json()["deleted"]
+        if any(deleted.values()) or not pruned.complete:
+            log.info(pruned.summary(), extra={"event": "prune"})
 
     def beat(self) -> None:
         try:

@@ -6,8 +6,9 @@ Cases: drift on 1,000,000 rows x 25 columns per method against Evidently's ``Val
 data quality on the same window against Evidently's count metrics; SLO evaluation of 1,000
 SLOs x 28 days against a mask-and-sum per window and pandas ``rolling``; the 30-day sample
 backfill against one run at a time; the overview for 50 services x 30 days against reading
-every row into pandas. ``--quick`` uses smaller inputs (200,000 rows, 100 SLOs, a 7-day
-backfill, 10 services) and runs Evidently once, to check that everything runs; the README's
+every row into pandas; the bytes per run of the backfilled sample store (SQLite, per table).
+``--quick`` uses smaller inputs (200,000 rows, 100 SLOs, a 7-day backfill, 10 services) and
+runs Evidently once, to check that everything runs; the README's
 numbers come from the full run (about 10 minutes here).
 """
 
@@ -27,6 +28,7 @@ from bench import (  # noqa: E402
     bench_drift,
     bench_overview,
     bench_slo,
+    bench_store,
 )
 from bench.common import machine, machine_line, print_table, write_json  # noqa: E402
 
@@ -40,6 +42,14 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     quick = args.quick
+    sizes: dict = {}
+
+    def store_case() -> list:
+        rows, size = bench_store.run(7 if quick else 30)
+        bench_store.print_sizes(size)
+        sizes.update(size.as_dict())
+        return rows
+
     drift_rows = 200_000 if quick else 1_000_000
     cases = [
         (
@@ -70,6 +80,7 @@ def main() -> None:
                 10 if quick else 50, days=7 if quick else 30, repeat=3 if quick else 5
             ),
         ),
+        ("store", store_case),
     ]
     rows = []
     for name, case in cases:
@@ -89,6 +100,7 @@ def main() -> None:
         "machine": info,
         "quick": args.quick,
         "seconds": round(time.perf_counter() - started, 1),
+        "store": sizes,
     }
     write_json(rows, args.json, meta)
     print(f"wrote {args.json}")

@@ -57,3 +57,13 @@ def test_the_table_and_the_json_hold_every_row(drift_rows: list, tmp_path: Path,
         name for name, version in machine["versions"].items() if version
     }
     assert isinstance(machine["numpy_simd"], list)
+
+
+def test_the_store_case_reports_bytes_per_run_and_every_table() -> None:
+    from bench import bench_store
+
+    (row,), size = bench_store.run(1)
+    assert size.runs > 0 and size.file_bytes > 0 and "bytes/run" in row.note
+    assert {"monitor_run", "sli_measurement", "slo_evaluation"} <= set(size.table_bytes)
+    assert size.rows["sli_measurement"] > size.runs  # several SLIs a run
+    assert sum(size.table_bytes.values()) + sum(size.index_bytes.values()) <= size.file_bytes

@@ -170,7 +170,9 @@ def prune(
             newest = repo.newest_evaluation(conn, service, slo)
             before = min(before, newest) if newest is not None else before
             if dry_run:
-                pruned.add(service, slo_evaluations=repo.count_evaluations(conn, service, slo, before))
+                pruned.add(
+                    service, slo_evaluations=repo.count_evaluations(conn, service, slo, before)
+                )
                 continue
         while not stop():
             with store.begin() as conn:

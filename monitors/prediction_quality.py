@@ -1,8 +1,9 @@
 """Prediction quality against labels that arrive late, or a ratio of two event columns (CTR).
 
-The runner left-joins the labels by key, so a row whose label is missing is *unlabelled*: it
-is reported (``unlabelled_share``), never counted as right or wrong. Rows whose prediction is
-NaN, infinite or not a number are left out and counted (``details["invalid_predictions"]``).
+The runner left-joins the labels by key (each prediction with its key's latest label by arrival
+time), so a row whose label is missing is *unlabelled*: it is reported (``unlabelled_share``),
+never counted as right or wrong. Rows whose prediction is NaN, infinite or not a number are left
+out and counted (``details["invalid_predictions"]``).
 
 Metrics, computed with numpy and pinned to scikit-learn by the tests:
 
@@ -91,13 +92,13 @@ def evaluate(window: pd.DataFrame, spec: PredictionQualitySpec) -> MonitorResult
 
     prediction = window[spec.prediction]
     if spec.kind == "multiclass_classification":  # a class: any value but missing or infinite
-        valid = prediction.notna().to_numpy() & ~np.isinf(_numeric(prediction))
+        valid = prediction.notna().to_numpy() & ~np.isinf(numeric(prediction))
     else:  # a probability or a value: a finite number
-        valid = np.isfinite(_numeric(prediction))
+        valid = np.isfinite(numeric(prediction))
     labelled = window[spec.label].notna().to_numpy()
     label_ok = labelled.copy()
     if spec.kind == "regression":
-        label_ok &= np.isfinite(_numeric(window[spec.label]))
+        label_ok &= np.isfinite(numeric(window[spec.label]))
     unlabelled_share = float(1.0 - labelled.mean())
     counts = {
         "rows": rows,
@@ -189,7 +190,7 @@ def _check_spec(spec: PredictionQualitySpec) -> None:
         raise ValueError(f"a {spec.kind} monitor needs a prediction column and a label column")
 
 
-def _numeric(series: pd.Series) -> np.ndarray:
+def numeric(series: pd.Series) -> np.ndarray:
     """float64 values; anything that is not a number becomes NaN."""
     if isinstance(series.dtype, pd.CategoricalDtype):
         series = series.astype(object)
@@ -206,13 +207,13 @@ def _scorer(
     of them (given as row positions) and returns ``(metrics, good events)``."""
     assert spec.prediction is not None and spec.label is not None
     if spec.kind == "regression":
-        y, p = _numeric(frame[spec.label]), _numeric(frame[spec.prediction])
+        y, p = numeric(frame[spec.label]), numeric(frame[spec.prediction])
         return lambda idx: _regression_metrics(y[idx], p[idx], spec.regression_tolerance)
     if spec.kind == "multiclass_classification":
-        y_cls, p_cls = _classes(frame[spec.label], frame[spec.prediction])
+        y_cls, p_cls = comparable_classes(frame[spec.label], frame[spec.prediction])
         return lambda idx: _multiclass_metrics(y_cls[idx], p_cls[idx])
     positive = _is_positive(frame[spec.label], spec.positive_label)
-    score = _numeric(frame[spec.prediction])
+    score = numeric(frame[spec.prediction])
     return lambda idx: _binary_metrics(positive[idx], score[idx], spec.threshold)
 
 
@@ -224,16 +225,16 @@ def _is_positive(labels: pd.Series, positive_label: Any) -> np.ndarray:
     except (TypeError, ValueError):
         target = None
     if target is not None:
-        numbers = _numeric(labels)
+        numbers = numeric(labels)
         if not np.isnan(numbers).any():
             return numbers == target
     return labels.astype(str).to_numpy() == str(positive_label)
 
 
-def _classes(labels: pd.Series, predictions: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def comparable_classes(labels: pd.Series, predictions: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Comparable class values: numbers when both columns are numeric (labels read back as
     floats after a left join), text otherwise."""
-    y, p = _numeric(labels), _numeric(predictions)
+    y, p = numeric(labels), numeric(predictions)
     if not (np.isnan(y).any() or np.isnan(p).any()):
         return y, p
     return labels.astype(str).to_numpy(), predictions.astype(str).to_numpy()
@@ -300,31 +301,48 @@ def _roc_auc(y: np.ndarray, score: np.ndarray) -> float | None:
     return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
-def _multiclass_metrics(y: np.ndarray, p: np.ndarray) -> tuple[Metrics, float | None]:
-    """Accuracy and macro precision, recall and F1 over the classes in ``y`` or ``p``
-    (scikit-learn ``average="macro", zero_division=np.nan``: an undefined per-class value is
-    left out of the mean). Per class c: precision = TP_c / predicted_c, recall = TP_c / true_c,
-    F1 = 2 TP_c / (predicted_c + true_c)."""
-    classes, codes = np.unique(np.concatenate([y, p]), return_inverse=True)
-    k, n = len(classes), len(y)
+@dataclass(frozen=True)
+class ClassCounts:
+    """What a multiclass classifier's metrics over some rows are computed from: rows per
+    (true class, predicted class) pair, one entry per pair (a pair may repeat; its rows add)."""
+
+    labels: np.ndarray  # true class of each pair
+    predictions: np.ndarray  # predicted class of each pair
+    rows: np.ndarray  # rows holding each pair
+
+
+def multiclass_metrics_of(c: ClassCounts) -> tuple[Metrics, float | None]:
+    """Accuracy and macro precision, recall and F1 over the classes in the labels or the
+    predictions (scikit-learn ``average="macro", zero_division=np.nan``: an undefined per-class
+    value is left out of the mean). Per class c: precision = TP_c / predicted_c, recall =
+    TP_c / true_c, F1 = 2 TP_c / (predicted_c + true_c)."""
+    classes, codes = np.unique(np.concatenate([c.labels, c.predictions]), return_inverse=True)
+    k, n = len(classes), len(c.labels)
     y_code, p_code = codes[:n], codes[n:]
+    rows = np.asarray(c.rows, dtype=float)
     correct = y_code == p_code
-    tp = np.bincount(y_code[correct], minlength=k).astype(float)
-    true = np.bincount(y_code, minlength=k).astype(float)
-    predicted = np.bincount(p_code, minlength=k).astype(float)
+    tp = np.bincount(y_code[correct], weights=rows[correct], minlength=k)
+    true = np.bincount(y_code, weights=rows, minlength=k)
+    predicted = np.bincount(p_code, weights=rows, minlength=k)
     with np.errstate(divide="ignore", invalid="ignore"):
         precision = np.where(predicted > 0, tp / predicted, np.nan)
         recall = np.where(true > 0, tp / true, np.nan)
         f1 = 2 * tp / (predicted + true)  # > 0: every class is a label or a prediction
+    right = float(rows[correct].sum())
     metrics: Metrics = {
-        "accuracy": float(correct.mean()),
+        "accuracy": right / float(rows.sum()),
         "precision": _nanmean(precision),
         "recall": _nanmean(recall),
         "f1": _nanmean(f1),
         "roc_auc": None,
         "log_loss": None,
     }
-    return metrics, float(correct.sum())
+    return metrics, right
+
+
+def _multiclass_metrics(y: np.ndarray, p: np.ndarray) -> tuple[Metrics, float | None]:
+    """:func:`multiclass_metrics_of` the rows, one pair each."""
+    return multiclass_metrics_of(ClassCounts(y, p, np.ones(len(y))))
 
 
 def _nanmean(values: np.ndarray) -> float | None:
@@ -332,29 +350,54 @@ def _nanmean(values: np.ndarray) -> float | None:
     return float(kept.mean()) if len(kept) else None
 
 
-def _regression_metrics(
-    y: np.ndarray, p: np.ndarray, tolerance: float | None
-) -> tuple[Metrics, float | None]:
+@dataclass(frozen=True)
+class RegressionSums:
+    """What a regressor's metrics over some rows are computed from, with e = prediction -
+    label: rows, sum |e|, sum e^2, sum |e| / max(|y|, eps), the label's centred sum of squares
+    sum (y - mean y)^2, and the rows with |e| <= tolerance (None without a tolerance)."""
+
+    n: int
+    abs_error: float
+    squared_error: float
+    relative_error: float
+    label_spread: float
+    good: int | None
+
+
+def regression_metrics_of(s: RegressionSums) -> tuple[Metrics, float | None]:
     """MAE = mean|p - y|, RMSE = sqrt(mean (p - y)^2), MAPE = mean(|p - y| / max(|y|, eps))
     (a fraction, as scikit-learn), R^2 = 1 - SS_res / SS_tot (1 when both are 0, 0 when only
     SS_tot is; None on fewer than two rows)."""
-    error = p - y
-    ss_res = float(np.sum(error**2))
-    ss_tot = float(np.sum((y - y.mean()) ** 2))
-    if len(y) < 2:
+    ss_res, ss_tot = s.squared_error, s.label_spread
+    if s.n < 2:
         r2: float | None = None
     elif ss_tot > 0:
         r2 = 1.0 - ss_res / ss_tot
     else:
         r2 = 1.0 if ss_res == 0 else 0.0
     metrics: Metrics = {
-        "mae": float(np.mean(np.abs(error))),
-        "rmse": float(np.sqrt(np.mean(error**2))),
-        "mape": finite_or_none(np.mean(np.abs(error) / np.maximum(np.abs(y), EPS))),
+        "mae": s.abs_error / s.n,
+        "rmse": float(np.sqrt(ss_res / s.n)),
+        "mape": finite_or_none(s.relative_error / s.n),
         "r2": r2,
     }
-    good = float(np.sum(np.abs(error) <= tolerance)) if tolerance is not None else None
-    return metrics, good
+    return metrics, None if s.good is None else float(s.good)
+
+
+def _regression_metrics(
+    y: np.ndarray, p: np.ndarray, tolerance: float | None
+) -> tuple[Metrics, float | None]:
+    """:func:`regression_metrics_of` the rows' sums."""
+    error = p - y
+    sums = RegressionSums(
+        n=len(y),
+        abs_error=float(np.sum(np.abs(error))),
+        squared_error=float(np.sum(error**2)),
+        relative_error=float(np.sum(np.abs(error) / np.maximum(np.abs(y), EPS))),
+        label_spread=float(np.sum((y - y.mean()) ** 2)),
+        good=int(np.sum(np.abs(error) <= tolerance)) if tolerance is not None else None,
+    )
+    return regression_metrics_of(sums)
 
 
 # --- breakdowns ---------------------------------------------------------------------------
@@ -490,7 +533,7 @@ def _evaluate_ctr(window: pd.DataFrame, spec: PredictionQualitySpec) -> MonitorR
     rows = len(window)
     if rows == 0:
         return MonitorResult.no_data("no events in the window", rows=0)
-    num, den = _numeric(window[spec.numerator]), _numeric(window[spec.denominator])
+    num, den = numeric(window[spec.numerator]), numeric(window[spec.denominator])
     with np.errstate(invalid="ignore"):
         valid = np.isfinite(num) & np.isfinite(den) & (num >= 0) & (num <= den)
     frame, num, den = window.loc[valid], num[valid], den[valid]

@@ -8,6 +8,10 @@ pure functions of the profile wherever it was computed, so an SLI never depends 
 Missing means what it means in pandas: NULL, or NaN in a floating column. ``Finite`` is a
 present value that is not NaN or an infinity. Every condition is true or false, never unknown:
 a comparison with a missing value is false, as it is in numpy (SQL's NULL does not leak out).
+
+Expressions (:data:`Expr`: columns, constants, ``-``, ``*``, ``/``, ``abs``, the greater of two)
+are arithmetic on a row's numbers as 64-bit floats, so that a profile can hold sums of them (a
+regression's absolute and squared errors); they are evaluated on rows where they are defined.
 """
 
 from __future__ import annotations
@@ -43,19 +47,66 @@ class Fractional(_OfColumn):
     """A finite number that is not whole (2.5, not 2.0)."""
 
 
+# --- expressions: arithmetic over a row's numbers, as 64-bit floats ---------------------------
+
+
 @dataclass(frozen=True)
 class Col:
-    """Another column's value, on the right of a :class:`Compare`."""
+    """A column's value (as a float inside an expression; as it is on the right of a
+    :class:`Compare`)."""
 
     name: str
 
 
 @dataclass(frozen=True)
-class Compare:
-    """``column op value``: op one of ``<``, ``<=``, ``>``, ``>=``, ``=``; ``value`` a constant
-    or a :class:`Col`."""
+class Lit:
+    """A constant number."""
 
-    column: str
+    value: float
+
+
+@dataclass(frozen=True)
+class Sub:
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class Mul:
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class Div:
+    """``left / right``; the caller keeps ``right`` away from 0 (as with :class:`Greatest`)."""
+
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class Abs:
+    of: Expr
+
+
+@dataclass(frozen=True)
+class Greatest:
+    """The larger of two values, as ``np.maximum`` of two present numbers."""
+
+    left: Expr
+    right: Expr
+
+
+Expr = Col | Lit | Sub | Mul | Div | Abs | Greatest
+
+
+@dataclass(frozen=True)
+class Compare:
+    """``column op value``: op one of ``<``, ``<=``, ``>``, ``>=``, ``=``; ``column`` a column's
+    name or an expression, ``value`` a constant, a :class:`Col` or an expression."""
+
+    column: str | Expr
     op: Literal["<", "<=", ">", ">=", "="]
     value: Any
 
@@ -118,9 +169,21 @@ class Max:
 
 @dataclass(frozen=True)
 class Sum:
-    """The sum of ``column`` (as floats) where ``where`` holds; 0 when no row holds."""
+    """The sum of ``column`` (a column's name or an expression, as floats) where ``where``
+    holds; 0 when no row holds."""
 
-    column: str
+    column: str | Expr
+    where: Condition | None = None
+
+
+@dataclass(frozen=True)
+class CentredSquares:
+    """``sum((x - mean(x))^2)`` of ``column`` (a name or an expression) where ``where`` holds,
+    the mean over those rows; 0 when no row holds. Computed in a numerically sound form (the
+    engine's population variance times the count, not ``sum(x^2) - sum(x)^2 / n``, which
+    cancels catastrophically when the mean is large against the spread)."""
+
+    column: str | Expr
     where: Condition | None = None
 
 
@@ -146,4 +209,4 @@ class Quantiles:
     where: Condition | None = None
 
 
-Aggregate = Count | Max | Sum | SumLogClipped | Quantiles
+Aggregate = Count | Max | Sum | CentredSquares | SumLogClipped | Quantiles

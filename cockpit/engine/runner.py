@@ -371,12 +371,59 @@ class Runner:
             raise MonitorError(
                 f"{source.label}: no engine computes this source; use engine: pandas"
             )
+        self._engine_used = "duckdb"
+        return self._duckdb().window(source, wanted, window.start, window.end)
+
+    def _duckdb(self) -> Any:
         if "duckdb" not in self._engines:
             from cockpit.engines.duckdb import DuckDBEngine
 
             self._engines["duckdb"] = DuckDBEngine(self.config.engines.duckdb)
-        self._engine_used = "duckdb"
-        return self._engines["duckdb"].window(source, wanted, window.start, window.end)
+        return self._engines["duckdb"]
+
+    def labelled_relation(
+        self,
+        service: cfg.Service,
+        columns: Sequence[str],
+        window: Window,
+        key: str,
+        label: str,
+        arrived: tuple[datetime | None, datetime | None],
+        optional: Iterable[str | None] = (),
+    ) -> tuple[Any, str | None]:
+        from cockpit.engines import labelled
+
+        current = self.source(service, "current")
+        labels = self.source(service, "labels")
+        if isinstance(labels, PreloadedSource):  # a backfill's labels: the engine reads its own
+            labels = labels.inner
+        why = labelled.joinable(current, labels)
+        if why is not None:
+            return None, why
+        wanted = [c for c in dict.fromkeys([*columns, key]) if c and c != label]
+        if isinstance(current, SqlDataSource) and isinstance(labels, SqlDataSource):
+            from cockpit.engines import database
+
+            ours = database.window(current, wanted, window.start, window.end)
+            theirs = database.window(labels, [key, label], *arrived)
+            used = "sql"
+        else:
+            assert isinstance(current, FileDataSource) and isinstance(labels, FileDataSource)
+            ours = self._duckdb().window(current, wanted, window.start, window.end)
+            theirs = self._duckdb().window(labels, [key, label], *arrived)
+            used = "duckdb"
+        wanted += [c for c in optional if c and c not in wanted and c != label and ours.has(c)]
+        arrival = labels.timestamp if arrived != (None, None) else None
+        joined = labelled.join_latest(ours, theirs, key, label, arrival, wanted)
+        ambiguous = labelled.ambiguous_rows(joined)
+        if ambiguous:
+            return None, (
+                f"{ambiguous} predictions have a key with different labels that arrived at the "
+                f"same time in {labels.label}; which one wins depends on the order the rows "
+                "are read in, so this window was joined in process"
+            )
+        self._engine_used = used
+        return joined, None
 
     def read_source(
         self,

@@ -9,6 +9,7 @@ profile's aggregates.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -175,8 +176,14 @@ class Compiler:
             return f"({test})"
         if isinstance(c, q.Compare):
             value = c.value
-            right = self.column(value.name) if isinstance(value, q.Col) else literal(value)
-            return f"COALESCE({self.column(c.column)} {c.op} {right}, FALSE)"
+            if isinstance(value, q.Col):
+                right = self.column(value.name)
+            elif isinstance(value, q.Lit | q.Sub | q.Mul | q.Div | q.Abs | q.Greatest):
+                right = self.expression(value)
+            else:
+                right = literal(value)
+            left = self.column(c.column) if isinstance(c.column, str) else self.expression(c.column)
+            return f"COALESCE({left} {c.op} {right}, FALSE)"
         if isinstance(c, q.In):
             if not c.values:
                 return "FALSE"
@@ -204,6 +211,22 @@ class Compiler:
     def where(self, c: q.Condition | None) -> str | None:
         return None if c is None else self.condition(c)
 
+    def expression(self, e: q.Expr | str) -> str:
+        """An expression over a row's numbers, as 64-bit floats (a name: that column's value)."""
+        d = self.dialect
+        if isinstance(e, str | q.Col):
+            return d.to_double(self.column(e if isinstance(e, str) else e.name))
+        if isinstance(e, q.Lit):
+            return d.double(e.value)
+        if isinstance(e, q.Abs):
+            return f"ABS({self.expression(e.of)})"
+        if isinstance(e, q.Sub | q.Mul | q.Div):
+            op = {q.Sub: "-", q.Mul: "*", q.Div: "/"}[type(e)]
+            return f"({self.expression(e.left)} {op} {self.expression(e.right)})"
+        if isinstance(e, q.Greatest):
+            return f"GREATEST({self.expression(e.left)}, {self.expression(e.right)})"
+        raise TypeError(f"not an expression: {e!r}")
+
     def aggregate(self, a: q.Aggregate) -> str:
         where = self.where(a.where)
         if isinstance(a, q.Count):
@@ -212,7 +235,11 @@ class Compiler:
             sql = f"MAX({self.column(a.column)}){_filter(where)}"
             return self.dialect.epoch_ns(sql) if self.dtypes.get(a.column) == "time" else sql
         if isinstance(a, q.Sum):
-            return f"COALESCE(SUM(CAST({self.column(a.column)} AS FLOAT8)){_filter(where)}, 0)"
+            return f"COALESCE(SUM({self.expression(a.column)}){_filter(where)}, 0)"
+        if isinstance(a, q.CentredSquares):
+            # n * population variance: each engine's VAR_POP is a one-pass centred update
+            x = self.expression(a.column)
+            return f"COALESCE(VAR_POP({x}){_filter(where)} * COUNT({x}){_filter(where)}, 0)"
         if isinstance(a, q.SumLogClipped):
             x = f"CAST({self.column(a.column)} AS FLOAT8)"
             p_true = f"CASE WHEN {self.condition(a.positive)} THEN {x} ELSE 1 - {x} END"
@@ -308,6 +335,22 @@ class SqlWindow:
             f"SELECT COUNT(*) FROM (SELECT 1 AS one {self._from()} GROUP BY {listed}) AS g"
         )
         return int(rows[0][0])
+
+    def counts(self, columns: Sequence[str]) -> list[tuple[Any, ...]]:
+        """``(*values, rows)`` per distinct row of ``columns``, missing values included (NULL one
+        value, as GROUP BY has it): e.g. a classifier's rows per (label, prediction) pair."""
+        listed = ", ".join(self.compiler.column(c) for c in columns)
+        rows = self._fetch(f"SELECT {listed}, COUNT(*) {self._from()} GROUP BY {listed}")
+        return [(*row[:-1], int(row[-1])) for row in rows]
+
+    def over(self, relation: str, dtypes: Mapping[str, q.DType]) -> SqlWindow:
+        """A window of the same database over another FROM item built from this one's rows
+        (a join of this window with another source), bounds included in ``relation``."""
+        other = copy.copy(self)
+        other.__dict__.pop("rows", None)  # counted once per relation
+        other.relation, other.where_sql, other.dtypes = relation, None, dict(dtypes)
+        other.compiler = Compiler(self.compiler.dialect, other.dtypes)
+        return other
 
     def first(self, column: str, where: q.Condition, limit: int) -> list[Any]:
         """Up to ``limit`` values of ``column`` from rows where ``where`` holds, in scan order."""

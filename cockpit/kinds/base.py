@@ -87,6 +87,22 @@ class RunContext(Protocol):
         terms of :mod:`monitors.query`, value counts, ordered values."""
         ...
 
+    def labelled_relation(
+        self,
+        service: Service,
+        columns: Sequence[str],
+        window: Window,
+        key: str,
+        label: str,
+        arrived: tuple[datetime | None, datetime | None],
+        optional: Iterable[str | None] = (),
+    ) -> tuple[Any, str | None]:
+        """The window of ``columns`` (with the ``optional`` ones the source has) joined by the
+        engine to the labels that arrived within ``arrived``, each row with its key's latest
+        label in ``label`` (see :mod:`cockpit.engines.labelled`); or ``(None, why)`` when the
+        engine cannot join them exactly (the kind joins in process and says why)."""
+        ...
+
     def read_source(
         self,
         service: Service,

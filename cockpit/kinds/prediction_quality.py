@@ -5,6 +5,7 @@ version and by slice."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Literal, get_args
@@ -83,7 +84,6 @@ def run(
     at: datetime,
 ) -> Outcome:
     from monitors import prediction_quality as pq
-    from monitors import prediction_query as pqq
 
     prediction = service.prediction
     if monitor.metric == "ctr":
@@ -119,43 +119,54 @@ def run(
         regression_tolerance=monitor.tolerance,
     )
     labels_spec = service.data.labels
-    columns = [prediction.column, *monitor.slices]
-    if labels_spec is None:
-        columns.append(prediction.label)
-        if (
-            spec.kind == "binary_classification"
-            and ctx.engine(service, columns, window) != "pandas"
-        ):
-            profile = _binary_on_engine(ctx, service, spec, columns, window)
-            if 0 < profile.labelled < monitor.min_rows:
-                return _too_few_labels(profile.labelled, profile.rows, monitor), None
-            return pqq.binary_statistics(profile, spec), None
-        frame = ctx.read_window(service, columns, window, optional=[prediction.model_version])
-        return _enough_labels(frame, prediction.label, monitor) or pq.evaluate(frame, spec), None
-    columns.append(labels_spec.key)
+    key = labels_spec.key if labels_spec is not None else None
+    columns = [prediction.column, *monitor.slices, key or prediction.label]
+    # labels that have arrived by `at` (their timestamp is the arrival time)
+    arrival = labels_spec.timestamp if labels_spec is not None else None
+    timed = labels_spec is not None and ctx.has_timestamp(service, "labels")
+    arrived = (window.start, at) if timed else (None, None)
+    fallback = None
+    if ctx.engine(service, columns, window) != "pandas":
+        if key is None:
+            relation, version = _with_version(ctx, service, spec, columns, window)
+        else:
+            relation, fallback = ctx.labelled_relation(
+                service, columns, window, key, prediction.label, arrived, [spec.version_column]
+            )
+            has_version = relation is not None and relation.has(spec.version_column or "")
+            version = spec.version_column if has_version else None
+        if relation is not None:
+            return _on_engine(relation, spec, version, monitor), None
     frame = ctx.read_window(service, columns, window, optional=[prediction.model_version])
-    # Labels that have arrived by `at` (their timestamp is the arrival time).
-    timed = ctx.has_timestamp(service, "labels")
-    labels = ctx.read_source(
-        service,
-        "labels",
-        [labels_spec.key, prediction.label],
-        window.start if timed else None,
-        at if timed else None,
-    )
-    labels = labels.drop_duplicates(labels_spec.key, keep="last")[
-        [labels_spec.key, prediction.label]
-    ]
-    if prediction.label in frame.columns:
-        frame = frame.drop(columns=[prediction.label])
-    joined = frame.merge(labels, on=labels_spec.key, how="left")
-    return _enough_labels(joined, prediction.label, monitor) or pq.evaluate(joined, spec), None
+    if key is not None:
+        labels = ctx.read_source(service, "labels", [key, prediction.label], *arrived)
+        frame = _join_latest(frame, labels, key, prediction.label, arrival if timed else None)
+    result = _enough_labels(frame, prediction.label, monitor) or pq.evaluate(frame, spec)
+    if fallback is not None:  # an engine was asked for, but the join ran here
+        result = dataclasses.replace(
+            result, details={**result.details, "engine_fallback": fallback}
+        )
+    return result, None
 
 
-def _in_group_order(found: list[tuple[Any, dict]], rows: str) -> list[tuple[Any, dict]]:
-    """An engine's groups with rows in ``rows``, missing value first, then by value: the order
-    the in-process breakdowns have."""
-    kept = [(value, values) for value, values in found if values[rows]]
+def _join_latest(
+    frame: pd.DataFrame, labels: pd.DataFrame, key: str, label: str, arrival: str | None
+) -> pd.DataFrame:
+    """Each prediction with the label of its key that arrived last (the last in the source's
+    order among labels of one arrival time, or without an arrival time); a label without a key
+    joins nothing. The engines join the same way (:mod:`cockpit.engines.labelled`)."""
+    if arrival and arrival in labels.columns:
+        labels = labels.sort_values(arrival, kind="stable")
+    labels = labels[labels[key].notna()].drop_duplicates(key, keep="last")[[key, label]]
+    if label in frame.columns:
+        frame = frame.drop(columns=[label])
+    return frame.merge(labels, on=key, how="left")
+
+
+def _in_group_order(found: list[tuple[Any, Any]], rows: str | None) -> list[tuple[Any, Any]]:
+    """An engine's groups (with rows in ``rows``, when named), missing value first, then by
+    value: the order the in-process breakdowns have."""
+    kept = [(value, values) for value, values in found if rows is None or values[rows]]
     return sorted(
         kept, key=lambda item: (item[0] is not None, item[0] if item[0] is not None else 0)
     )
@@ -172,49 +183,95 @@ def _with_version(
     return relation, version
 
 
-def _binary_on_engine(
-    ctx: RunContext, service: Any, spec: Any, columns: list[str], window: Window
-) -> Any:
-    """A binary classifier's profile computed by the engine (labels in the log itself): one
-    scan for the window, one GROUP BY per breakdown column, the ROC AUC from counts per
-    distinct score (per group), exact."""
+def _on_engine(
+    relation: Any, spec: Any, version: str | None, monitor: PredictionQualityMonitor
+) -> MonitorResult:
+    """A labelled window's result from the profile the engine computed."""
+    from monitors import prediction_query as pqq
+
+    if spec.kind == "multiclass_classification":
+        profile: Any = _multiclass_on_engine(relation, spec, version)
+        statistics: Any = pqq.multiclass_statistics
+    else:
+        profile, statistics = _scored_on_engine(relation, spec, version), pqq.labelled_statistics
+    if 0 < profile.labelled < monitor.min_rows:
+        return _too_few_labels(profile.labelled, profile.rows, monitor)
+    return statistics(profile, spec)
+
+
+def _scored_on_engine(relation: Any, spec: Any, version: str | None) -> Any:
+    """A binary classifier's or a regressor's profile computed by the engine: one scan for the
+    window, one GROUP BY per breakdown column and, for a classifier, the ROC AUC from counts
+    per distinct score (per group), exact."""
     from monitors import prediction_query as pqq
     from monitors import query as q
 
-    relation, version = _with_version(ctx, service, spec, columns, window)
-    if relation.dtypes.get(spec.prediction) not in ("int", "float"):
-        raise ValueError(
-            f"prediction column {spec.prediction!r} must hold probabilities (numbers), got "
-            f"{relation.dtypes.get(spec.prediction)} values"
-        )
-    c = pqq.binary_conditions(spec, relation.dtypes.get(spec.label))
-    aggregates = pqq.binary_aggregates(spec, c)
+    regression = spec.kind == "regression"
+    needs_numbers = [spec.prediction, spec.label] if regression else [spec.prediction]
+    for column in needs_numbers:
+        if relation.dtypes.get(column) not in ("int", "float"):
+            raise ValueError(
+                f"column {column!r} must hold numbers on an engine, got "
+                f"{relation.dtypes.get(column)} values"
+            )
+    extra: dict[str, Any] = {}
+    if regression:
+        c = pqq.regression_conditions(spec)
+        aggregates = pqq.regression_aggregates(spec, c)
+        extra["invalid_labels"] = q.Count(c["invalid_label"])
+    else:
+        c = pqq.binary_conditions(spec, relation.dtypes.get(spec.label))
+        aggregates = pqq.binary_aggregates(spec, c)
+
+    def counts_of(values: dict[str, Any], areas: dict[Any, Any], value: Any) -> Any:
+        if regression:
+            return pqq.regression_sums_of(values)
+        return pqq.binary_counts_of(values, areas.get(value))
+
+    def areas(by: str | None) -> dict[Any, float | None]:
+        return {} if regression else relation.auc(spec.prediction, c["positive"], c["usable"], by)
+
     totals = relation.aggregate(
-        {**aggregates, "rows": q.Count(), "labelled": q.Count(c["labelled"]),
+        {**aggregates, **extra, "rows": q.Count(), "labelled": q.Count(c["labelled"]),
          "invalid": q.Count(q.Not(c["valid"]))}
     )  # fmt: skip
-    overall = None
-    if totals["n"]:
-        overall = pqq.binary_counts_of(
-            totals, relation.auc(spec.prediction, c["positive"], c["usable"])[None]
-        )
+    overall = counts_of(totals, areas(None), None) if totals["n"] else None
 
     def groups(column: str) -> dict[str, Any]:
-        areas = relation.auc(spec.prediction, c["positive"], c["usable"], by=column)
-        found = [
-            (value, values) for value, values in relation.grouped(column, aggregates) if values["n"]
-        ]
-        found.sort(key=lambda item: (item[0] is not None, item[0] if item[0] is not None else 0))
-        return {
-            pqq.group_name(value): pqq.binary_counts_of(values, areas.get(value))
-            for value, values in found
-        }
+        found = _in_group_order(relation.grouped(column, aggregates), "n")
+        by_value = areas(column)
+        return {pqq.group_name(v): counts_of(values, by_value, v) for v, values in found}
 
-    return pqq.BinaryProfile(
+    return pqq.LabelledProfile(
         rows=int(totals["rows"]),
         labelled=int(totals["labelled"]),
         invalid_predictions=int(totals["invalid"]),
         overall=overall,
+        by_version=groups(version) if version else {},
+        by_slice={column: groups(column) for column in spec.slices},
+        invalid_labels=int(totals["invalid_labels"]) if regression else None,
+    )
+
+
+def _multiclass_on_engine(relation: Any, spec: Any, version: str | None) -> Any:
+    """A multiclass classifier's profile computed by the engine: rows per (label, prediction)
+    pair by GROUP BY, for the window and per breakdown group."""
+    from monitors import prediction_query as pqq
+
+    pair = [spec.label, spec.prediction]
+
+    def groups(column: str) -> dict[str, Any]:
+        found: dict[str, list] = {}
+        values: dict[str, Any] = {}
+        for value, y, p, n in relation.counts([column, *pair]):
+            name = pqq.group_name(value)
+            found.setdefault(name, []).append((y, p, n))
+            values.setdefault(name, None if name == pqq.MISSING else value)
+        kept = _in_group_order([(values[name], name) for name in found], None)
+        return {name: found[name] for _, name in kept}
+
+    return pqq.MulticlassProfile(
+        pairs=[(y, p, n) for y, p, n in relation.counts(pair)],
         by_version=groups(version) if version else {},
         by_slice={column: groups(column) for column in spec.slices},
     )

@@ -50,6 +50,8 @@ class Place:
             return f"{{kind: csv, path: {name}.csv, timestamp: ts}}"
         engine = sa.create_engine(self.url)
         frame.to_sql(name, engine, index=False, if_exists="replace")
+        with engine.begin() as conn:  # statistics, as autovacuum keeps them for a real table
+            conn.exec_driver_sql(f'ANALYZE "{name}"')
         engine.dispose()
         return f'{{kind: sql, url: "{self.url}", table: {name}, timestamp: ts}}'
 

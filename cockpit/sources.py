@@ -322,17 +322,37 @@ def safe_url(url: str) -> str:
         return url.split("@")[-1]
 
 
+@dataclass
+class TableDataSource(DataSource):
+    """A table of a Spark catalog (``ml.predictions``): only the ``spark`` engine reads it."""
+
+    table: str
+    label: str
+    timestamp: str | None = None
+
+    def _read(
+        self, columns: Sequence[str] | None, start: datetime | None, end: datetime | None
+    ) -> pd.DataFrame:
+        raise SourceError(
+            f"{self.label}: a `kind: table` source is a Spark catalog table, read only by the "
+            "spark engine: set the service's `engine: spark` (or `auto`)"
+        )
+
+
+def is_url(path: str) -> bool:
+    """A path an engine resolves itself (``s3a://lake/preds/*.parquet``), not a local file."""
+    return "://" in path
+
+
 def build_source(
     spec: cfg.FileSource | cfg.SqlSource | cfg.TableSource, base_dir: Path, label: str
-) -> FileDataSource | SqlDataSource:
+) -> FileDataSource | SqlDataSource | TableDataSource:
     """A source from its config; relative file paths start at the config file's folder."""
     if isinstance(spec, cfg.TableSource):
-        raise SourceError(
-            f"{label}: a `kind: table` source ({spec.table!r}) is a Spark catalog table, read "
-            "only by the spark engine: set the service's `engine: spark`"
-        )
+        return TableDataSource(spec.table, f"{label} (table {spec.table!r})", spec.timestamp)
     if isinstance(spec, cfg.FileSource):
-        pattern = spec.path if os.path.isabs(spec.path) else str(base_dir / spec.path)
+        absolute = os.path.isabs(spec.path) or is_url(spec.path)
+        pattern = spec.path if absolute else str(base_dir / spec.path)
         return FileDataSource(
             spec.kind, pattern, f"{label} ({spec.kind} {spec.path!r})", spec.timestamp
         )

@@ -98,3 +98,15 @@ def scenario(scenario_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     config.write_text(text)
     monkeypatch.setenv("COCKPIT_DATABASE_URL", f"sqlite:///{tmp_path / 'cockpit.db'}")
     return config
+
+
+@pytest.fixture(scope="session")
+def spark_remote() -> Iterator[str]:
+    """The Spark Connect URL of one real local server, shared by the whole test run."""
+    from tests.spark_server import SparkConnectServer
+
+    server = SparkConnectServer()
+    try:
+        yield server.remote
+    finally:
+        server.stop()

@@ -163,9 +163,28 @@ class DuckDBSettings(Strict):
 
 class SparkSettings(Strict):
     remote: str | None = Field(
-        default=None, description='the Spark Connect URL, like "sc://spark-connect.internal:15002"'
+        default=None,
+        description='the Spark Connect URL, like "sc://spark-connect.internal:15002" (default: '
+        "$SPARK_REMOTE, else that one); local[2] starts a local server, which needs Java 17",
     )
-    conf: dict[str, str] = Field(default_factory=dict)
+    token_env: str | None = Field(
+        default=None,
+        description="environment variable holding the Spark Connect token (never in the config)",
+    )
+    conf: dict[str, str] = Field(
+        default_factory=lambda: {"spark.sql.shuffle.partitions": "8"},
+        description="Spark SQL settings of the cockpit's session",
+    )
+
+    @field_validator("remote")
+    @classmethod
+    def _no_token_in_remote(cls, value: str | None) -> str | None:
+        if value and "token=" in value:
+            raise ValueError(
+                "the remote holds a token: name its environment variable in "
+                "engines.spark.token_env instead, and drop ;token=... from the URL"
+            )
+        return value
 
 
 class Engines(Strict):

@@ -36,6 +36,7 @@ from cockpit.sources import (
     FileDataSource,
     PreloadedSource,
     SqlDataSource,
+    TableDataSource,
     build_source,
 )
 from cockpit.store import RunRecord, Store, utcnow
@@ -350,13 +351,6 @@ class Runner:
             (window.start, window.end),
             lambda: engine_for(service, source, len(columns), window.start, window.end),
         )
-        if name == "spark":
-            remote = self.config.engines.spark.remote or "(no engines.spark.remote set)"
-            raise MonitorError(
-                f"service {service.name!r}: engine spark (remote {remote}) cannot compute this "
-                "window: this version computes profiles in process and in DuckDB only; set "
-                "engine: duckdb or pandas"
-            )
         return name
 
     def relation(self, service: cfg.Service, columns: Sequence[str], window: Window) -> Any:
@@ -367,6 +361,9 @@ class Runner:
 
             self._engine_used = "sql"
             return database.window(source, wanted, window.start, window.end)
+        if self.engine(service, columns, window) == "spark" or isinstance(source, TableDataSource):
+            self._engine_used = "spark"
+            return self._spark().window(source, wanted, window.start, window.end)
         if not isinstance(source, FileDataSource):
             raise MonitorError(
                 f"{source.label}: no engine computes this source; use engine: pandas"
@@ -380,6 +377,13 @@ class Runner:
 
             self._engines["duckdb"] = DuckDBEngine(self.config.engines.duckdb)
         return self._engines["duckdb"]
+
+    def _spark(self) -> Any:
+        if "spark" not in self._engines:
+            from cockpit.engines.spark import SparkEngine
+
+            self._engines["spark"] = SparkEngine(self.config.engines.spark)
+        return self._engines["spark"]
 
     def labelled_relation(
         self,
@@ -397,11 +401,16 @@ class Runner:
         labels = self.source(service, "labels")
         if isinstance(labels, PreloadedSource):  # a backfill's labels: the engine reads its own
             labels = labels.inner
-        why = labelled.joinable(current, labels)
+        spark = self.engine(service, columns, window) == "spark"
+        why = labelled.joinable(current, labels, spark)
         if why is not None:
             return None, why
         wanted = [c for c in dict.fromkeys([*columns, key]) if c and c != label]
-        if isinstance(current, SqlDataSource) and isinstance(labels, SqlDataSource):
+        if spark:
+            ours = self._spark().window(current, wanted, window.start, window.end)
+            theirs = self._spark().window(labels, [key, label], *arrived)
+            used = "spark"
+        elif isinstance(current, SqlDataSource) and isinstance(labels, SqlDataSource):
             from cockpit.engines import database
 
             ours = database.window(current, wanted, window.start, window.end)

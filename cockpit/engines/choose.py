@@ -16,7 +16,13 @@ import pyarrow.dataset as pads
 
 from cockpit.config import models as cfg
 from cockpit.errors import SourceError
-from cockpit.sources import DataSource, FileDataSource, SqlDataSource, arrow_time_filter
+from cockpit.sources import (
+    DataSource,
+    FileDataSource,
+    SqlDataSource,
+    TableDataSource,
+    arrow_time_filter,
+)
 
 # a window estimated above this many bytes in memory goes to DuckDB under `engine: auto`
 AUTO_IN_PROCESS_BYTES = 1 << 30
@@ -55,6 +61,8 @@ def engine_for(
     SQL source in a database the ``sql`` engine speaks is computed there."""
     if service.engine != "auto":
         return service.engine
+    if isinstance(source, TableDataSource):
+        return "spark"
     if isinstance(source, SqlDataSource):
         from cockpit.engines.database import dialect_of
 
@@ -66,18 +74,21 @@ def engine_for(
     return "pandas"
 
 
-def missing_for(engine: str) -> list[str]:
-    """What this machine lacks to run ``engine``, as what to install (none: nothing)."""
+def missing_for(engine: str, remote: str | None = None) -> list[str]:
+    """What this machine lacks to run ``engine``, as what to install (none: nothing). A Spark
+    Connect client is Python only; Java is needed to start a local server (``local[N]``)."""
     if engine != "spark":
         return []
     import importlib.util
     import shutil
 
     missing = []
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+    local = (remote or os.environ.get("SPARK_REMOTE") or "").startswith("local")
+    if local and shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         missing.append(
-            "engine spark needs Java 17 for its Spark Connect client and local server: install "
-            "it (Debian: apt-get install openjdk-17-jre-headless) or set JAVA_HOME"
+            f"engine spark with remote {remote} starts a local Spark Connect server, which "
+            "needs Java 17: install it (Debian: apt-get install openjdk-17-jre-headless) or set "
+            "JAVA_HOME"
         )
     if importlib.util.find_spec("pyspark") is None:
         missing.append(

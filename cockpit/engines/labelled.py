@@ -24,15 +24,24 @@ from sqlalchemy.exc import ArgumentError
 
 from cockpit.engines.sqltext import SqlWindow
 from cockpit.errors import SourceError
-from cockpit.sources import DataSource, FileDataSource, SqlDataSource, safe_url
+from cockpit.sources import DataSource, FileDataSource, SqlDataSource, TableDataSource, safe_url
 from monitors import query as q
 
 CHOICES = "cockpit_label_choices"  # distinct labels of the row's key at its latest arrival
 NUMBERS = ("int", "float")
 
 
-def joinable(current: DataSource, labels: DataSource) -> str | None:
-    """None when one engine reads both sources; else why not, for the run's details."""
+def joinable(current: DataSource, labels: DataSource, spark: bool = False) -> str | None:
+    """None when one engine reads both sources (``spark``: Spark reads files and catalog
+    tables); else why not, for the run's details."""
+    if spark:
+        readable = (FileDataSource, TableDataSource)
+        if isinstance(current, readable) and isinstance(labels, readable):
+            return None
+        return (
+            f"labels {labels.label} or predictions {current.label} are neither files nor a "
+            "catalog table: Spark reads only those, so this window was joined in process"
+        )
     if isinstance(current, FileDataSource):
         if isinstance(labels, FileDataSource):
             return None
@@ -86,7 +95,7 @@ def join_latest(
     k, v = lc.column(key), lc.column(label)
     time = lc.column(arrival) if arrival else None
     if time and labels.dtypes.get(arrival or "") == "text":
-        time = f"CAST({time} AS TIMESTAMPTZ)"  # as the window's bounds read it
+        time = lc.dialect.to_time(time)  # as the window's bounds read it
     grouped = ", ".join(x for x in (k, time, v) if x)
     order = f"{time} DESC" if time else k
     at_latest = f"PARTITION BY {k}, {time}" if time else f"PARTITION BY {k}"

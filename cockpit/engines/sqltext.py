@@ -56,6 +56,13 @@ class Dialect:
         as the same float, parsed as a float (a bare ``0.1`` may be read as a decimal)."""
         return self.to_double(f"'{float(value)!r}'")
 
+    def to_time(self, expression: str) -> str:
+        """``expression`` (a text) as an instant, the type a window's bounds compare with."""
+        return f"CAST({expression} AS TIMESTAMPTZ)"
+
+    def time_literal(self, moment: datetime) -> str:
+        return f"TIMESTAMPTZ '{moment.isoformat()}'"
+
 
 class PostgresDialect(Dialect):
     """PostgreSQL: NaN equals NaN, no ``isnan``; exact quantiles are an ordered-set aggregate."""
@@ -95,19 +102,16 @@ def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def literal(value: Any) -> str:
+def literal(value: Any, dialect: Dialect = DUCKDB) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, int | float):
         if isinstance(value, float) and not math.isfinite(value):
-            return (
-                "'NaN'::FLOAT8"
-                if math.isnan(value)
-                else f"'{'-' if value < 0 else ''}Infinity'::FLOAT8"
-            )
+            text = "NaN" if math.isnan(value) else f"{'-' if value < 0 else ''}Infinity"
+            return dialect.to_double(f"'{text}'")
         return repr(value)
     if isinstance(value, datetime):
-        return f"TIMESTAMPTZ '{value.isoformat()}'"
+        return dialect.time_literal(value)
     text = str(value).replace("'", "''")
     return f"'{text}'"
 
@@ -137,13 +141,17 @@ def time_bounds(
         raise SourceError(f"{label}: timestamp column {timestamp!r} is not in the data")
     column = dialect.quote(timestamp)
     if dtypes[timestamp] == "text":
-        column = f"CAST({column} AS TIMESTAMPTZ)"
+        column = dialect.to_time(column)
     bounds = []
     for op, moment in ((">=", start), ("<", end)):
         if moment is None:
             continue
         utc = moment.astimezone(UTC)
-        value = f"TIMESTAMP '{utc.replace(tzinfo=None).isoformat()}'" if naive else literal(utc)
+        value = (
+            f"TIMESTAMP '{utc.replace(tzinfo=None).isoformat()}'"
+            if naive
+            else literal(utc, dialect)
+        )
         bounds.append(f"{column} {op} {value}")
     return " AND ".join(bounds)
 
@@ -181,13 +189,13 @@ class Compiler:
             elif isinstance(value, q.Lit | q.Sub | q.Mul | q.Div | q.Abs | q.Greatest):
                 right = self.expression(value)
             else:
-                right = literal(value)
+                right = literal(value, self.dialect)
             left = self.column(c.column) if isinstance(c.column, str) else self.expression(c.column)
             return f"COALESCE({left} {c.op} {right}, FALSE)"
         if isinstance(c, q.In):
             if not c.values:
                 return "FALSE"
-            listed = ", ".join(literal(v) for v in c.values)
+            listed = ", ".join(literal(v, self.dialect) for v in c.values)
             return f"COALESCE({self.column(c.column)} IN ({listed}), FALSE)"
         if isinstance(c, q.Fractional):
             col = self.column(c.column)
@@ -241,9 +249,9 @@ class Compiler:
             x = self.expression(a.column)
             return f"COALESCE(VAR_POP({x}){_filter(where)} * COUNT({x}){_filter(where)}, 0)"
         if isinstance(a, q.SumLogClipped):
-            x = f"CAST({self.column(a.column)} AS FLOAT8)"
+            x = self.dialect.to_double(self.column(a.column))
             p_true = f"CASE WHEN {self.condition(a.positive)} THEN {x} ELSE 1 - {x} END"
-            clipped = f"LEAST(GREATEST({p_true}, {literal(a.low)}), {literal(a.high)})"
+            clipped = f"LEAST(GREATEST({p_true}, {literal(a.low, self.dialect)}), {literal(a.high, self.dialect)})"
             return f"COALESCE(SUM(LN({clipped})){_filter(where)}, 0)"
         if isinstance(a, q.Quantiles):
             return self.dialect.quantiles(self.column(a.column), list(a.qs), where)

@@ -31,15 +31,28 @@ AT = datetime(2026, 10, 2, tzinfo=UTC)
 
 @dataclass
 class Place:
-    kind: str  # parquet | csv | postgresql
+    kind: str  # parquet | csv | postgresql | spark (Parquet read by a Spark Connect server)
     engine: str  # the engine that computes there
     folder: Path
     url: str | None = None  # the database, for postgresql
+    remote: str | None = None  # the Spark Connect server, for spark
+
+    @property
+    def settings(self) -> str:
+        """The config's `engines:` line."""
+        return f'engines: {{spark: {{remote: "{self.remote}"}}}}' if self.remote else ""
 
     def write(self, frame: pd.DataFrame, name: str = "logs") -> str:
         """The rows as this place keeps them; returns the source's YAML."""
         if self.kind == "parquet":
             frame.to_parquet(self.folder / f"{name}.parquet")
+            return f"{{kind: parquet, path: {name}.parquet, timestamp: ts}}"
+        if self.kind == "spark":  # Spark keeps microseconds, as a lake written by Spark does
+            out = frame.copy()
+            for column in out.columns:
+                if pd.api.types.is_datetime64_any_dtype(out[column]):
+                    out[column] = out[column].dt.floor("us")
+            out.to_parquet(self.folder / f"{name}.parquet", coerce_timestamps="us")
             return f"{{kind: parquet, path: {name}.parquet, timestamp: ts}}"
         if self.kind == "csv":
             out = frame.copy()
@@ -75,7 +88,7 @@ class Place:
         return file
 
     def run(self, engine: str, source: str, monitors: str, extra: str = "") -> dict[str, dict]:
-        loaded = load_config(self.config(engine, source, monitors, extra))
+        loaded = load_config(self.config(engine, source, monitors, extra or self.settings))
         result = Runner(loaded, Store(loaded.store_url())).run_once(AT)
         return {r.monitor: {**run_json(r), "details": r.details} for r in result.runs}
 
@@ -86,9 +99,21 @@ class Place:
         return ours, theirs
 
 
-@pytest.fixture(params=["parquet", "csv", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    params=[
+        "parquet",
+        "csv",
+        pytest.param("postgresql", marks=pytest.mark.postgres),
+        pytest.param("spark", marks=pytest.mark.spark),
+    ]
+)
 def place(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Place]:
-    """Files read by DuckDB, or a table in a real PostgreSQL computed by the database."""
+    """Files read by DuckDB, a table in a real PostgreSQL computed by the database, or Parquet
+    read by a real Spark Connect server (one for the whole run)."""
+    if request.param == "spark":
+        remote = request.getfixturevalue("spark_remote")
+        yield Place("spark", "spark", tmp_path, remote=remote)
+        return
     if request.param != "postgresql":
         yield Place(request.param, "duckdb", tmp_path)
         return

@@ -16,10 +16,11 @@ import pytest
 import sqlalchemy as sa
 from scipy import stats
 
-from cockpit.config.models import DuckDBSettings
+from cockpit.config.models import DuckDBSettings, SparkSettings
 from cockpit.engines import database
 from cockpit.engines.database import DatabaseWindow
 from cockpit.engines.duckdb import DuckDBEngine, DuckDBWindow
+from cockpit.engines.spark import SparkEngine, SparkWindow
 from cockpit.engines.sqltext import SqlWindow
 from cockpit.sources import FileDataSource, SqlDataSource
 from monitors.drift.binning import sturges_edges
@@ -134,7 +135,7 @@ def test_a_numerical_column_is_never_fetched_whole(
 
         return wrapper
 
-    for cls in (DuckDBWindow, DatabaseWindow):
+    for cls in (DuckDBWindow, DatabaseWindow, SparkWindow):
         for name in ("_fetch", "_frame", "_fetch_with"):
             monkeypatch.setattr(cls, name, counted(getattr(cls, name)))
 
@@ -159,9 +160,9 @@ def opened(place: Place, x: np.ndarray) -> SqlWindow:
     at = pd.Timestamp("2026-10-01", tz="UTC")
     values = np.concatenate([x, [np.inf, -np.inf]])
     place.write(pd.DataFrame({"ts": at, "x": values}), "numbers")
-    if place.kind == "parquet":
+    if place.kind in ("parquet", "spark"):
         table = pa.table({"ts": pa.array([at] * (values.size + 1)), "x": np.append(values, np.nan)})
-        pq.write_table(table, place.folder / "numbers.parquet")
+        pq.write_table(table, place.folder / "numbers.parquet", coerce_timestamps="us")
     elif place.kind == "csv":
         with open(place.folder / "numbers.csv", "a") as out:
             out.write(f"{at.tz_localize(None)},NaN\n")
@@ -173,8 +174,10 @@ def opened(place: Place, x: np.ndarray) -> SqlWindow:
         engine.dispose()
         sql = SqlDataSource(place.url, "numbers", table="numbers", timestamp="ts")
         return database.window(sql, ["x"], None, None)
-    path = str(place.folder / f"numbers.{place.kind}")
-    files = FileDataSource(place.kind, path, "numbers", timestamp="ts")
+    kind = "parquet" if place.kind == "spark" else place.kind
+    files = FileDataSource(kind, str(place.folder / f"numbers.{kind}"), "numbers", timestamp="ts")
+    if place.kind == "spark":
+        return SparkEngine(SparkSettings(remote=place.remote)).window(files, ["x"], None, None)
     return DuckDBEngine(DuckDBSettings()).window(files, ["x"], None, None)
 
 

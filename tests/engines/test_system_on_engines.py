@@ -5,9 +5,9 @@ a real PostgreSQL (a SQL source's profile computed by the database)."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import math
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -111,7 +111,7 @@ def test_the_engine_is_stored_with_the_run(tmp_path: Path) -> None:
     store = Store(loaded.store_url())
     Runner(loaded, store).run_once(AT)
     stored = store.latest_run("svc", "latency")
-    assert stored is not None and '"engine": "duckdb"' in (stored.details or "")
+    assert stored is not None and json.loads(stored.details or "{}")["engine"] == "duckdb"
 
 
 def test_a_duckdb_memory_limit_hit_is_a_failed_run_naming_the_key(tmp_path: Path) -> None:
@@ -166,31 +166,35 @@ def test_auto_sends_a_window_too_large_for_memory_to_duckdb(
 
 
 def test_validate_says_what_to_install_for_spark(tmp_path: Path) -> None:
-    """The real CLI, with Java hidden from PATH (and no JAVA_HOME): Java is named with what to
-    install, at the line of `engine: spark`; so is PySpark when it is not installed."""
+    """The real CLI, with Java hidden from PATH (and no JAVA_HOME): a local Spark Connect server
+    (`remote: local[2]`) needs Java, named with what to install at the line of `engine: spark`;
+    a remote server needs no Java here. PySpark is named when it is not installed."""
     path = make_logs(tmp_path, "parquet")
-    file = config(tmp_path, "spark", path, "parquet")
-    env = {k: v for k, v in os.environ.items() if k != "JAVA_HOME"}
+    env = {k: v for k, v in os.environ.items() if k not in ("JAVA_HOME", "SPARK_REMOTE")}
     env["PATH"] = str(Path(sys.executable).parent)  # python, not java
-    result = subprocess.run(
-        [sys.executable, "-m", "cockpit.cli", "validate", str(file)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+
+    def validate(remote: str) -> subprocess.CompletedProcess[str]:
+        file = config(
+            tmp_path, "spark", path, "parquet", f'engines: {{spark: {{remote: "{remote}"}}}}'
+        )
+        return subprocess.run(
+            [sys.executable, "-m", "cockpit.cli", "validate", str(file)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+
+    result = validate("local[2]")
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
-    assert any("services[0].engine" in x and "openjdk-17-jre-headless" in x for x in lines)
-    line = next(x for x in lines if "openjdk" in x)
-    assert line.startswith(f"{file}:6: "), line  # `engine: spark` is on line 6
-    if importlib.util.find_spec("pyspark") is None:
+    line = next(x for x in lines if "openjdk-17-jre-headless" in x)
+    assert "services[0].engine" in line and "local[2]" in line, line
+    assert line.startswith(f"{tmp_path / 'spark.yaml'}:6: "), line  # `engine: spark`: line 6
+    pyspark_missing = importlib.util.find_spec("pyspark") is None
+    if pyspark_missing:
         assert any("pip install 'pyspark[connect]'" in x for x in lines), lines
-    # with Java on the PATH, Java is not asked for
-    found = subprocess.run(
-        [sys.executable, "-m", "cockpit.cli", "validate", str(file)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert "openjdk" not in found.stderr or shutil.which("java") is None
+    # a Spark Connect server elsewhere: its client is Python, Java is not asked for
+    remote = validate("sc://spark.example.internal:15002")
+    assert "openjdk" not in remote.stderr, remote.stderr
+    assert remote.returncode == (2 if pyspark_missing else 0), remote.stderr

@@ -40,7 +40,9 @@ class DriftReport(Strict):
 
 class DriftMonitor(MonitorBase):
     kind: Literal["drift"]
-    method: Literal["auto", "ks", "wasserstein", "psi", "jensenshannon", "chisquare"] = "auto"
+    # the registry's names (monitors/drift imports scipy.stats: not on the config's cold path;
+    # tests/kinds/test_drift.py checks the two agree)
+    method: Literal["auto", "ks", "wasserstein", "psi", "jensenshannon", "chisquare", "z"] = "auto"
     columns: list[str] | None = Field(default=None, description="default: every schema column")
     threshold: float | None = None
     report: DriftReport | bool = False

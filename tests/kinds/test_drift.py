@@ -43,3 +43,13 @@ def test_drift_report_reads_the_newest_stored_html(store: Store, tmp_path: Path)
     assert found is not None and found["html"] == "<html>drift report</html>"
     report.unlink()
     assert drift_report(StoreReader(store, config, "svc-0", "drift")) is None
+
+
+def test_the_config_accepts_every_registered_drift_method_and_no_other() -> None:
+    import typing
+
+    from cockpit.kinds.drift import DriftMonitor
+    from monitors.drift import registry
+
+    accepted = typing.get_args(DriftMonitor.model_fields["method"].annotation)
+    assert accepted == registry.names()

@@ -6,10 +6,12 @@ Cases: drift on 1,000,000 rows x 25 columns per method against Evidently's ``Val
 data quality on the same window against Evidently's count metrics; SLO evaluation of 1,000
 SLOs x 28 days against a mask-and-sum per window and pandas ``rolling``; the 30-day sample
 backfill against one run at a time; the overview for 50 services x 30 days against reading
-every row into pandas; the bytes per run of the backfilled sample store (SQLite, per table).
-``--quick`` uses smaller inputs (200,000 rows, 100 SLOs, a 7-day backfill, 10 services) and
-runs Evidently once, to check that everything runs; the README's
-numbers come from the full run (about 10 minutes here).
+every row into pandas; the bytes per run of the backfilled sample store (SQLite, per table);
+``cockpit run-once`` over Parquet windows of 1M, 10M and 100M rows on DuckDB and (up to 10M)
+pandas, each in a process of its own, with its peak RSS (``bench/bench_scale.py``; its data is
+made once into ``bench/.cache/scale/``). ``--quick`` uses smaller inputs (200,000 rows, 100
+SLOs, a 7-day backfill, 10 services, windows of 100,000 and 1M rows) and runs Evidently once,
+to check that everything runs; the README's numbers come from the full run.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from bench import (  # noqa: E402
     bench_data_quality,
     bench_drift,
     bench_overview,
+    bench_scale,
     bench_slo,
     bench_store,
 )
@@ -43,12 +46,19 @@ def main() -> None:
     started = time.perf_counter()
     quick = args.quick
     sizes: dict = {}
+    scale: list = []
 
     def store_case() -> list:
         rows, size = bench_store.run(7 if quick else 30)
         bench_store.print_sizes(size)
         sizes.update(size.as_dict())
         return rows
+
+    def scale_case() -> list:
+        cases = bench_scale.run_cases(bench_scale.QUICK_SIZES if quick else bench_scale.SIZES)
+        bench_scale.print_cases(cases)
+        scale.extend(bench_scale.case_json(c) for c in cases)
+        return bench_scale.rows_of(cases)
 
     drift_rows = 200_000 if quick else 1_000_000
     cases = [
@@ -81,6 +91,7 @@ def main() -> None:
             ),
         ),
         ("store", store_case),
+        ("scale", scale_case),
     ]
     rows = []
     for name, case in cases:
@@ -101,6 +112,7 @@ def main() -> None:
         "quick": args.quick,
         "seconds": round(time.perf_counter() - started, 1),
         "store": sizes,
+        "scale": {"duckdb": bench_scale.DUCKDB_SETTINGS, "cases": scale},
     }
     write_json(rows, args.json, meta)
     print(f"wrote {args.json}")

@@ -67,3 +67,22 @@ def test_the_store_case_reports_bytes_per_run_and_every_table() -> None:
     assert {"monitor_run", "sli_measurement", "slo_evaluation"} <= set(size.table_bytes)
     assert size.rows["sli_measurement"] > size.runs  # several SLIs a run
     assert sum(size.table_bytes.values()) + sum(size.index_bytes.values()) <= size.file_bytes
+
+
+def test_the_scale_case_runs_the_cockpit_on_each_engine_with_equal_slis(tmp_path: Path) -> None:
+    from bench import bench_scale
+
+    cases = bench_scale.run_cases((6_000,), cache=tmp_path, rows_per_file=3_000)
+    assert [(c.engine, c.rows) for c in cases] == [("duckdb", 6_000), ("pandas", 6_000)]
+    for case in cases:
+        assert case.ok, case.error
+        assert case.seconds > 0 and case.peak_rss_mb > 0 and case.data_mb > 0
+        assert set(case.monitor_s) == {"drift-auto", "drift-psi", "drift-ks", "quality"}
+        ks = case.slis["drift-ks"]
+        assert ks[f"drift_score[{bench_scale.SHIFTED}]"] < 1e-6  # the shifted column drifts
+        assert case.slis["quality"]["missing_share[num_0]"] > 0  # NaN in the files
+    assert cases[1].same_as_duckdb is not None and cases[1].same_as_duckdb <= 1e-9
+    assert len(list((tmp_path / "current").glob("*.parquet"))) == 2  # two hours of rows
+    rows = bench_scale.rows_of(cases)
+    assert "rows/s" in rows[0].note and "peak RSS" in rows[0].note
+    assert rows[1].max_abs_diff <= 1e-9  # pandas beside duckdb at the same size

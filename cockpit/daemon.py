@@ -1,8 +1,14 @@
 """``cockpit serve``: the scheduler daemon.
 
 - One APScheduler job per monitor (``every`` aligned to the epoch, or ``cron``), with
-  ``coalesce``, ``max_instances=1`` and a misfire grace time. After each run the service's SLOs
-  are evaluated, alerts updated and the outbox delivered.
+  ``coalesce``, ``max_instances=1`` and a misfire grace time, on a pool of ``daemon.workers``
+  threads: a monitor that takes minutes delays no other. One run per (service, monitor) at a
+  time: a monitor still running when it is due again skips that tick (logged, counted in
+  ``cockpit_daemon_skipped_runs_total``, listed under ``running`` on ``/healthz``).
+- After runs, the SLOs are evaluated once for all of them (runs that end while an evaluation
+  is under way are taken by the next one, never going back in time), reading only the runs
+  saved since the previous evaluation (:mod:`cockpit.engine.slo_cache`); then alerts are
+  updated and the outbox delivered.
 - On becoming active it catches up the windows missed while nobody was running (bounded, oldest
   first), so no window is silently skipped.
 - One active scheduler per store: a PostgreSQL advisory lock or, for SQLite, a file lock beside
@@ -10,7 +16,7 @@
 - ``/metrics`` (the store collector plus the daemon's own counters) and ``/healthz``.
 - Retention: the active scheduler prunes the store every ``store_retention.every``, a few
   seconds of short transactions at a time (:mod:`cockpit.engine.retention`).
-- SIGTERM / SIGINT: stop scheduling, let the running monitor finish (or abandon it at the
+- SIGTERM / SIGINT: stop scheduling, let the running monitors finish (or abandon it at the
   deadline), flush the outbox, exit 0 within 10 s. SIGHUP: reload the config, keeping the old
   one if the new one is invalid.
 """
@@ -30,6 +36,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -47,7 +54,7 @@ from cockpit.engine import alerts, schedule
 from cockpit.engine.deliver import Deliverer
 from cockpit.engine.retention import prune
 from cockpit.engine.runner import Runner
-from cockpit.engine.slos import evaluate_slos
+from cockpit.engine.slo_cache import SloCache
 from cockpit.errors import CockpitError, ConfigError
 from cockpit.store import DatabaseError, Store, utcnow
 from cockpit.store.locks import leadership_for
@@ -118,13 +125,20 @@ class Daemon:
         self.last_run_at: datetime | None = None
         self.pruned_at: datetime | None = None  # when the last complete prune began
         self.stopping = threading.Event()
-        self.cycle_lock = threading.Lock()
+        self.cycle_lock = threading.Lock()  # one evaluation of SLOs and alerts at a time
+        self.slo_cache = SloCache()
+        self.evaluated_at: datetime | None = None  # the newest moment evaluated
+        self._pending_lock = threading.Lock()
+        self._pending: tuple[datetime, set[str]] | None = None  # runs not evaluated yet
+        self.running: set[tuple[str, str]] = set()  # (service, monitor) running now
         self.leadership = leadership_for(self.store)
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
-            executors={"default": ThreadPoolExecutor(1)},
+            executors={"default": ThreadPoolExecutor(self.config.daemon.workers)},
             job_defaults={"coalesce": True, "max_instances": 1},
         )
+        self.scheduler.add_listener(self._skipped_by_scheduler, EVENT_JOB_MAX_INSTANCES)
+        self._jobs: dict[str, tuple[str, str]] = {}  # job id -> (service, monitor)
         self.registry = CollectorRegistry(auto_describe=False)
         from cockpit.metrics import StoreCollector
 
@@ -139,6 +153,12 @@ class Daemon:
         self.cycles = Counter(
             "cockpit_daemon_cycles",
             "Monitor cycles run by this process.",
+            ["service", "monitor"],
+            registry=self.registry,
+        )
+        self.skipped = Counter(
+            "cockpit_daemon_skipped_runs",
+            "Ticks skipped because the monitor's previous run was still going.",
             ["service", "monitor"],
             registry=self.registry,
         )
@@ -161,8 +181,10 @@ class Daemon:
     def schedule_jobs(self) -> None:
         for job in self.scheduler.get_jobs():
             job.remove()
+        self._jobs = {}
         for service in self.config.services:
             for monitor in service.monitors:
+                self._jobs[f"{service.name}/{monitor.name}"] = (service.name, monitor.name)
                 grace = max(30, int(schedule.interval(monitor, self.clock()).total_seconds() // 2))
                 self.scheduler.add_job(
                     self.run_job,
@@ -175,62 +197,131 @@ class Daemon:
                 )
 
     def run_job(self, service_name: str, monitor_name: str, at: datetime | None = None) -> None:
-        """One monitor at its tick, then its service's SLOs, alerts and deliveries."""
+        """One monitor at its tick (skipped while its previous run goes on), then the SLOs,
+        alerts and deliveries of what ran (:meth:`evaluate`)."""
         if self.stopping.is_set() or self.role != "active":
             return
-        with self.cycle_lock:
+        key = (service_name, monitor_name)
+        with self._pending_lock:
+            if key in self.running:
+                self._skip(service_name, monitor_name, "its previous run is still going")
+                return
+            self.running.add(key)
+        try:
+            ran_at = self._run_monitor(service_name, monitor_name, at)
+        finally:
+            with self._pending_lock:
+                self.running.discard(key)
+        if ran_at is not None:
+            self.evaluate(ran_at, service_name)
+
+    def _skip(self, service_name: str, monitor_name: str, why: str) -> None:
+        self.skipped.labels(service_name, monitor_name).inc()
+        log.warning(
+            "skipped %s/%s: %s",
+            service_name,
+            monitor_name,
+            why,
+            extra={"service": service_name, "monitor": monitor_name, "event": "skipped"},
+        )
+
+    def _skipped_by_scheduler(self, event: JobExecutionEvent) -> None:
+        """APScheduler did not start a job whose previous instance still runs."""
+        if event.job_id in self._jobs:
+            self._skip(*self._jobs[event.job_id], "its previous run is still going")
+
+    def _run_monitor(
+        self, service_name: str, monitor_name: str, at: datetime | None
+    ) -> datetime | None:
+        """Run and save one monitor; the tick it ran at, or None when it could not run."""
+        config, runner = self.config, self.runner
+        try:
+            service = config.service(service_name)
+            monitor = service.monitor(monitor_name)
+        except StopIteration:
+            return None  # removed by a reload
+        at = at or schedule.previous_tick(monitor, self.clock())
+        try:
+            end = runner.window(service, monitor, at).end
+            previous = self.store.latest_run(
+                service.name, monitor.name, until=end - timedelta(microseconds=1)
+            )
+            record = runner.run_monitor(
+                service, monitor, at, previous.window_end if previous else None
+            )
+            self.store.save_run(record)
+        except Exception as exc:  # noqa: BLE001 - counted and logged by kind, never fatal
+            self._count_failure(exc, f"{service_name}/{monitor_name}", at)
+            return None
+        self.cycles.labels(service.name, monitor.name).inc()
+        if record.status == "failed":
+            self.errors.labels("monitor_failed").inc()
+        self.last_run_at = self.clock()
+        log.info(
+            "ran %s/%s at %s: %s",
+            service.name,
+            monitor.name,
+            iso(at),
+            record.status,
+            extra={"service": service.name, "monitor": monitor.name, "event": "run", "at": iso(at)},
+        )
+        return at
+
+    def evaluate(self, at: datetime, service_name: str) -> None:
+        """Evaluate the SLOs after a run of ``service_name`` at ``at``: once for every run that
+        ended meanwhile. The thread that gets the cycle lock evaluates; a run ending while it
+        does leaves its service pending, for the same thread's next round."""
+        with self._pending_lock:
+            moment, services = self._pending or (at, set())
+            self._pending = (max(moment, at), services | {service_name})
+        self._drain()
+
+    def _drain(self) -> None:
+        """Evaluate what is pending, unless another thread is evaluating (it will)."""
+        while True:
+            if not self.cycle_lock.acquire(blocking=False):
+                return  # the evaluating thread takes ours in its next round
             try:
-                config = self.config
-                service = config.service(service_name)
-                monitor = service.monitor(monitor_name)
-            except StopIteration:
-                return  # removed by a reload
-            at = at or schedule.previous_tick(monitor, self.clock())
-            try:
-                end = self.runner.window(service, monitor, at).end
-                previous = self.store.latest_run(
-                    service.name, monitor.name, until=end - timedelta(microseconds=1)
-                )
-                record = self.runner.run_monitor(
-                    service, monitor, at, previous.window_end if previous else None
-                )
-                self.store.save_run(record)
-                self.cycles.labels(service.name, monitor.name).inc()
-                if record.status == "failed":
-                    self.errors.labels("monitor_failed").inc()
-                self.last_run_at = self.clock()
-                log.info(
-                    "ran %s/%s at %s: %s",
-                    service.name,
-                    monitor.name,
-                    iso(at),
-                    record.status,
-                    extra={
-                        "service": service.name,
-                        "monitor": monitor.name,
-                        "event": "run",
-                        "at": iso(at),
-                    },
-                )
-                reports = [
-                    r for r in evaluate_slos(config, self.store, at) if r.service == service.name
-                ]
-                alerts.process(config, self.store, at, reports)
-            except CockpitError as exc:
-                self.errors.labels("store" if "store" in str(exc) else "cycle").inc()
-                log.error("cycle %s/%s at %s failed: %s", service_name, monitor_name, iso(at), exc)
-                return
-            except DatabaseError as exc:
-                self.errors.labels("store").inc()
-                log.error(
-                    "store error in %s/%s: %s", service_name, monitor_name, exc.__class__.__name__
-                )
-                return
-            except Exception:
-                self.errors.labels("bug").inc()
-                log.exception("cycle %s/%s crashed", service_name, monitor_name)
-                return
-            self.deliver(max_seconds=5.0)
+                while True:
+                    with self._pending_lock:
+                        if self._pending is None:
+                            break
+                        moment, services = self._pending
+                        self._pending = None
+                    self._evaluate(max(moment, self.evaluated_at or moment), services)
+            finally:
+                self.cycle_lock.release()
+            with self._pending_lock:  # pending added after our last look, before the release
+                if self._pending is None:
+                    return
+
+    def _evaluate(self, at: datetime, services: set[str]) -> None:
+        """SLOs, alerts and deliveries at ``at`` for the services that ran. A slow run ending
+        after a newer moment was evaluated is counted at that newer moment (``at`` never goes
+        back: alerts move forward in time)."""
+        config = self.config
+        try:
+            reports = [
+                r for r in self.slo_cache.evaluate(config, self.store, at) if r.service in services
+            ]
+            alerts.process(config, self.store, at, reports)
+            self.evaluated_at = at
+        except Exception as exc:  # noqa: BLE001 - counted and logged by kind, never fatal
+            self.slo_cache.clear()  # an evaluation cut short reads in full next time
+            self._count_failure(exc, ", ".join(sorted(services)), at)
+            return
+        self.deliver(max_seconds=5.0)
+
+    def _count_failure(self, exc: Exception, what: str, at: datetime) -> None:
+        if isinstance(exc, CockpitError):
+            self.errors.labels("store" if "store" in str(exc) else "cycle").inc()
+            log.error("cycle %s at %s failed: %s", what, iso(at), exc)
+        elif isinstance(exc, DatabaseError):
+            self.errors.labels("store").inc()
+            log.error("store error in %s: %s", what, exc.__class__.__name__)
+        else:
+            self.errors.labels("bug").inc()
+            log.error("cycle %s crashed", what, exc_info=exc)
 
     def deliver(self, max_seconds: float) -> None:
         try:
@@ -256,7 +347,7 @@ class Daemon:
                     if self.runner.window(service, monitor, t).end > last.window_end
                 ]
                 plan += [(t, service.name, monitor.name) for t in ticks[-CATCH_UP_MAX:]]
-        for at, service_name, monitor_name in sorted(plan):
+        for at, service_name, monitor_name in sorted(plan):  # in order: alerts move forward
             if self.stopping.is_set():
                 break
             self.run_job(service_name, monitor_name, at)
@@ -321,6 +412,10 @@ class Daemon:
         if pruned.complete:
             self.pruned_at = now
         deleted = pruned.to_json()["deleted"]
+        if any(deleted.values()):
+            with self.cycle_lock:  # the cached SLO buckets may hold deleted runs
+                self.slo_cache.clear()
+            self._drain()
         if any(deleted.values()) or not pruned.complete:
             log.info(pruned.summary(), extra={"event": "prune"})
 
@@ -344,10 +439,12 @@ class Daemon:
             )
             self.errors.labels("reload").inc()
             return
-        with self.cycle_lock:
+        with self.cycle_lock:  # no evaluation sees half of it; running monitors keep theirs
             self.config = new
             self.runner = Runner(new, self.store)
             self.collector.config = new
+            self.slo_cache.clear()
+        self._drain()  # runs that ended during the reload
         if self.role == "active":
             self.schedule_jobs()
         log.info("config reloaded", extra={"event": "reload"})
@@ -362,10 +459,13 @@ class Daemon:
             {"id": j.id, "next_run_at": iso(j.next_run_time) if j.next_run_time else None}
             for j in self.scheduler.get_jobs()
         ]
+        with self._pending_lock:
+            running = sorted(f"{s}/{m}" for s, m in self.running)
         body = {
             "status": "ok",
             "role": self.role,
             "jobs": jobs,
+            "running": running,
             "last_run_at": iso(self.last_run_at) if self.last_run_at else None,
         }
         try:
@@ -442,7 +542,7 @@ class Daemon:
         ).start()
         if not done.wait(SHUTDOWN_DEADLINE_S - 2):
             log.warning(
-                "abandoned the running monitor at the deadline; its window runs again on the next start"
+                "abandoned the running monitors at the deadline; their windows run again on the next start"
             )
         remaining = SHUTDOWN_DEADLINE_S - (time.monotonic() - started)
         if remaining > 0.5 and self.role == "active":

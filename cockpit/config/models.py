@@ -269,6 +269,18 @@ class StoreRetention(Strict):
     every: Duration = Field(default=timedelta(hours=1), description="how often the daemon prunes")
 
 
+class DaemonSettings(Strict):
+    """``daemon:``: how ``cockpit serve`` runs the monitors."""
+
+    workers: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="monitors run at the same time (one run per monitor at a time; a monitor "
+        "still running when it is due again skips that tick)",
+    )
+
+
 class Config(Strict):
     version: Literal["cockpit/v1"]
     store: str | None = None
@@ -280,6 +292,7 @@ class Config(Strict):
     alerting: AlertingDefaults = Field(default_factory=AlertingDefaults)
     engines: Engines = Field(default_factory=Engines)
     store_retention: StoreRetention = Field(default_factory=StoreRetention)
+    daemon: DaemonSettings = Field(default_factory=DaemonSettings)
 
     # Not from YAML: where the file is, so relative paths resolve against it. Its folder is
     # made absolute when the file is parsed, so a later change of working directory (or another

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -89,7 +90,14 @@ def run_json(record: RunRecord) -> dict[str, Any]:
 
 class Runner:
     """Runs monitors of one config against one store. Keeps sources and fitted references
-    between runs, so a daemon or a backfill reuses them."""
+    between runs, so a daemon or a backfill reuses them.
+
+    Several threads may run monitors on one runner at once (the daemon's pool), one run per
+    monitor at a time: what belongs to a run (where its window was computed) is the calling
+    thread's own, the shared caches are filled under a lock, and the memo hands each caller
+    the value made for its own version (its keys name a service or a monitor, whose values
+    are never changed once made).
+    """
 
     def __init__(self, config: cfg.Config, store: Store):
         self.config = config
@@ -101,7 +109,16 @@ class Runner:
         self._memo: dict[Hashable, tuple[Hashable, Any]] = {}  # kinds' caches, by version
         self._preloads = 0  # the version of the preloaded rows
         self._engines: dict[str, Any] = {}  # engine name -> the engine, started when first used
-        self._engine_used = "pandas"  # where the running monitor's window was computed
+        self._lock = threading.RLock()  # fills the shared caches above, one thread at a time
+        self._run = threading.local()  # per run: .engine, where its window was computed
+
+    @property
+    def _engine_used(self) -> str:
+        return getattr(self._run, "engine", "pandas")
+
+    @_engine_used.setter
+    def _engine_used(self, name: str) -> None:
+        self._run.engine = name
 
     # --- scheduling ------------------------------------------------------------------------
 
@@ -215,15 +232,19 @@ class Runner:
 
     def source(self, service: cfg.Service, role: str) -> DataSource:
         key = (service.name, role)
-        if key not in self._sources:
-            spec = getattr(service.data, role)
-            if spec is None:
-                raise SourceError(f"service {service.name!r} has no data.{role}")
-            index = self.config.services.index(service)
-            self._sources[key] = build_source(
-                spec, self.config.base_dir, f"services[{index}].data.{role}"
-            )
-        return self._sources[key]
+        found = self._sources.get(key)
+        if found is not None:
+            return found
+        with self._lock:
+            if key not in self._sources:
+                spec = getattr(service.data, role)
+                if spec is None:
+                    raise SourceError(f"service {service.name!r} has no data.{role}")
+                index = self.config.services.index(service)
+                self._sources[key] = build_source(
+                    spec, self.config.base_dir, f"services[{index}].data.{role}"
+                )
+            return self._sources[key]
 
     def preload(self, start: datetime, end: datetime) -> None:
         """Read each service's current data over ``[start, end)`` once; windows inside it are
@@ -286,7 +307,8 @@ class Runner:
             digest = hashlib.sha256(
                 pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()
             ).hexdigest()
-            self._fixed_refs[service.name] = (frame, f"fixed:{digest[:16]}")
+            with self._lock:  # two first runs read it both; one keeps it
+                self._fixed_refs.setdefault(service.name, (frame, f"fixed:{digest[:16]}"))
         frame, version = self._fixed_refs[service.name]
         missing = [c for c in columns if c not in frame.columns]
         if missing:
@@ -304,10 +326,13 @@ class Runner:
         columns = [timestamp] if timestamp and isinstance(spec, cfg.RollingReference) else []
         frame, version = self.reference(service, columns, at)
         key = (service.name, version)
-        if key not in self._rates:
+        if key in self._rates:
+            return self._rates[key]
+        rate = self._rate(service, spec, frame, timestamp)
+        with self._lock:  # one version kept per service
             self._rates = {k: v for k, v in self._rates.items() if k[0] != service.name}
-            self._rates[key] = self._rate(service, spec, frame, timestamp)
-        return self._rates[key]
+            self._rates[key] = rate
+        return rate
 
     def _rate(
         self, service: cfg.Service, spec: Any, frame: pd.DataFrame, timestamp: str | None
@@ -372,18 +397,20 @@ class Runner:
         return self._duckdb().window(source, wanted, window.start, window.end)
 
     def _duckdb(self) -> Any:
-        if "duckdb" not in self._engines:
-            from cockpit.engines.duckdb import DuckDBEngine
+        with self._lock:  # one engine for every thread (it hands each window its own cursor)
+            if "duckdb" not in self._engines:
+                from cockpit.engines.duckdb import DuckDBEngine
 
-            self._engines["duckdb"] = DuckDBEngine(self.config.engines.duckdb)
-        return self._engines["duckdb"]
+                self._engines["duckdb"] = DuckDBEngine(self.config.engines.duckdb)
+            return self._engines["duckdb"]
 
     def _spark(self) -> Any:
-        if "spark" not in self._engines:
-            from cockpit.engines.spark import SparkEngine
+        with self._lock:  # one session for every thread
+            if "spark" not in self._engines:
+                from cockpit.engines.spark import SparkEngine
 
-            self._engines["spark"] = SparkEngine(self.config.engines.spark)
-        return self._engines["spark"]
+                self._engines["spark"] = SparkEngine(self.config.engines.spark)
+            return self._engines["spark"]
 
     def labelled_relation(
         self,

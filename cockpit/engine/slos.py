@@ -118,28 +118,47 @@ def load_series(
     store: Store, service: cfg.Service, slo: cfg.SLO, since: datetime, until: datetime
 ) -> EventSeries:
     """The SLO's event series over ``(since, until]`` from the store."""
+    interval_s = schedule.interval(service.monitor(slo.monitor), until).total_seconds()
+    return series_of(slo, bucket_rows(store, service, slo, since, until), interval_s)
+
+
+def bucket_rows(
+    store: Store, service: cfg.Service, slo: cfg.SLO, since: datetime, until: datetime | None
+) -> list[tuple[datetime, ...]]:
+    """The SLO's buckets ending in ``(since, until]`` (no upper bound without ``until``), in
+    time order: ``(end, good, total)`` of the ok runs that counted events (occurrences), or
+    ``(end, value)`` of the runs whose SLI has a value (timeslices: an undefined SLI is no
+    information, neither good nor bad)."""
     monitor = service.monitor(slo.monitor)
-    interval_s = schedule.interval(monitor, until).total_seconds()
     if slo.good is None:
-        rows = store.event_buckets(service.name, monitor.name, since, until)
-        if not rows:
-            return EventSeries(np.array([]), np.array([]), np.array([]), interval_s)
-        ends, good, total = zip(*rows, strict=True)
-        return EventSeries(_seconds(ends), np.array(good), np.array(total), interval_s)
-    condition = Condition.parse(slo.good)
-    rows = [
+        return store.event_buckets(service.name, monitor.name, since, until)
+    sli = Condition.parse(slo.good).sli
+    return [
         (end, value)
         for end, _monitor, _name, value in store.measurements(
-            service.name, monitor.name, [condition.sli], since=since, until=until
+            service.name, monitor.name, [sli], since=since, until=until
         )
-        if value is not None  # an undefined SLI is no information, neither good nor bad
+        if value is not None
     ]
+
+
+def series_of(slo: cfg.SLO, rows: Sequence[tuple[Any, ...]], interval_s: float) -> EventSeries:
+    """The event series of :func:`bucket_rows` rows."""
     if not rows:
-        return EventSeries(np.array([]), np.array([]), np.array([]), interval_s)
-    ends, values = zip(*rows, strict=True)
-    return EventSeries.timeslices(
-        _seconds(ends), np.array(values, dtype="float64"), condition, interval_s
-    )
+        return series_from(slo, np.array([]), [np.array([]), np.array([])], interval_s)
+    ends, *columns = zip(*rows, strict=True)
+    return series_from(slo, _seconds(ends), [np.array(c) for c in columns], interval_s)
+
+
+def series_from(
+    slo: cfg.SLO, ends_s: np.ndarray, columns: Sequence[np.ndarray], interval_s: float
+) -> EventSeries:
+    """The event series of bucket ends (seconds) and columns: ``[good, total]`` for
+    occurrences, ``[value]`` for timeslices."""
+    if slo.good is None:
+        return EventSeries(ends_s, columns[0], columns[1], interval_s)
+    values = np.asarray(columns[0], dtype="float64")
+    return EventSeries.timeslices(ends_s, values, Condition.parse(slo.good), interval_s)
 
 
 def _seconds(times: Sequence[datetime]) -> np.ndarray:
@@ -192,33 +211,41 @@ def evaluate_history(
         return out
     for service in config.services:
         for slo in service.slos:
-            spec = slo_spec(slo)
             series = load_series(store, service, slo, ats[0] - lookback(slo), ats[-1])
-            timeline = evaluate_timeline(series, spec, ats)
-            reports = []
-            for i, at in enumerate(ats):
-                burns, tier = timeline.state_at(i, spec)
-                remaining = timeline.error_budget_remaining[i]
-                reports.append(
-                    SloReport(
-                        service=service.name,
-                        slo=slo.name,
-                        objective=slo.objective,
-                        window=window_name(slo),
-                        method=slo.method,
-                        good=float(timeline.good[i]),
-                        total=float(timeline.total[i]),
-                        error_budget_remaining=None if np.isnan(remaining) else float(remaining),
-                        burn_rates=burns,
-                        alert=tier,
-                        factor=tier.factor(spec.tier_window_s(at)) if tier else None,
-                        at=at,
-                    )
-                )
+            reports = reports_of(service, slo, series, ats)
             out[(service.name, slo.name)] = reports
             if save:
                 store.save_slo_evaluations([r.row() for r in reports])
     return out
+
+
+def reports_of(
+    service: cfg.Service, slo: cfg.SLO, series: EventSeries, ats: Sequence[datetime]
+) -> list[SloReport]:
+    """The SLO's reports at each moment of ``ats`` from its event series."""
+    spec = slo_spec(slo)
+    timeline = evaluate_timeline(series, spec, ats)
+    reports = []
+    for i, at in enumerate(ats):
+        burns, tier = timeline.state_at(i, spec)
+        remaining = timeline.error_budget_remaining[i]
+        reports.append(
+            SloReport(
+                service=service.name,
+                slo=slo.name,
+                objective=slo.objective,
+                window=window_name(slo),
+                method=slo.method,
+                good=float(timeline.good[i]),
+                total=float(timeline.total[i]),
+                error_budget_remaining=None if np.isnan(remaining) else float(remaining),
+                burn_rates=burns,
+                alert=tier,
+                factor=tier.factor(spec.tier_window_s(at)) if tier else None,
+                at=at,
+            )
+        )
+    return reports
 
 
 __all__ = [
@@ -226,6 +253,10 @@ __all__ = [
     "SloReport",
     "evaluate_history",
     "evaluate_slos",
+    "bucket_rows",
     "load_series",
+    "reports_of",
+    "series_from",
+    "series_of",
     "slo_spec",
 ]

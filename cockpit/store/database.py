@@ -172,6 +172,7 @@ class Store:
     last_ok_end = _reading(_runs.last_ok_end)
     measurements = _reading(_runs.measurements)
     event_buckets = _reading(_runs.event_buckets)
+    changed_runs = _reading(_runs.changed)
     run_counts = _reading(_runs.counts)
     is_empty = _reading(_runs.is_empty)
     latest_runs = _reading(_runs.latest_of)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -323,23 +324,59 @@ def measurements(
 
 
 def event_buckets(
-    conn: sa.Connection, service: str, monitor: str, since: datetime, until: datetime
+    conn: sa.Connection, service: str, monitor: str, since: datetime, until: datetime | None
 ) -> list[tuple[datetime, float, float]]:
-    """``(window_end, good, total)`` of the ok runs with events, in time order."""
+    """``(window_end, good, total)`` of the ok runs with events, in time order (windows ending
+    after ``since``, up to ``until`` when given)."""
     runs = MonitorRun.__table__
-    query = (
-        sa.select(runs.c.window_end, runs.c.good, runs.c.total)
-        .where(
-            (runs.c.service == service)
-            & (runs.c.monitor == monitor)
-            & (runs.c.status == "ok")
-            & runs.c.total.is_not(None)
-            & (runs.c.window_end > since)
-            & (runs.c.window_end <= until)
-        )
-        .order_by(runs.c.window_end)
+    query = sa.select(runs.c.window_end, runs.c.good, runs.c.total).where(
+        (runs.c.service == service)
+        & (runs.c.monitor == monitor)
+        & (runs.c.status == "ok")
+        & runs.c.total.is_not(None)
+        & (runs.c.window_end > since)
     )
-    return [tuple(row) for row in conn.execute(query)]  # type: ignore[misc]
+    if until is not None:
+        query = query.where(runs.c.window_end <= until)
+    return [tuple(row) for row in conn.execute(query.order_by(runs.c.window_end))]  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class Changed:
+    """The runs written after a moment, as they are now (a replaced run comes back with its
+    new status and values)."""
+
+    runs: list[tuple[int, str, str, datetime, str, float | None, float | None]]
+    values: dict[tuple[int, str], float | None]
+
+
+def changed(conn: sa.Connection, after: datetime, names: Iterable[str]) -> Changed:
+    """Runs saved after ``after``: ``(id, service, monitor, window_end, status, good, total)``
+    and their values of the SLIs ``names``, in two reads through the ``saved_at`` index."""
+    runs, table, names_ = MonitorRun.__table__, SliMeasurement.__table__, SliName.__table__
+    fresh = runs.c.saved_at > after
+    query = sa.select(
+        runs.c.id,
+        runs.c.service,
+        runs.c.monitor,
+        runs.c.window_end,
+        runs.c.status,
+        runs.c.good,
+        runs.c.total,
+    ).where(fresh)
+    rows = list(conn.execute(query))
+    values: dict[tuple[int, str], float | None] = {}
+    wanted = sorted(set(names))
+    if rows and wanted:
+        query = (
+            sa.select(table.c.run_id, names_.c.name, table.c.value)
+            .select_from(runs)
+            .join(table, table.c.run_id == runs.c.id)
+            .join(names_, names_.c.id == table.c.name_id)
+            .where(fresh & names_.c.name.in_(wanted))
+        )
+        values = {(r.run_id, r.name): r.value for r in conn.execute(query)}
+    return Changed([tuple(row) for row in rows], values)  # type: ignore[misc]
 
 
 # --- reads -------------------------------------------------------------------------------
@@ -388,6 +425,7 @@ def _run_values(record: RunRecord) -> dict[str, Any]:
         "details": details,
         "reference_version": record.reference_version,
         "started_at": record.started_at or utcnow(),
+        "saved_at": utcnow(),
     }
 
 

@@ -34,6 +34,8 @@ class MonitorRun(SQLModel, table=True):
     details: str | None = Field(default=None, sa_type=sa.Text)  # JSON
     reference_version: str | None = Field(default=None, max_length=100)
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # when the run was last written (inserted or replaced): what changed since a moment
+    saved_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
 
 
 class SliName(SQLModel, table=True):

@@ -40,7 +40,11 @@ class Place:
     @property
     def settings(self) -> str:
         """The config's `engines:` line."""
-        return f'engines: {{spark: {{remote: "{self.remote}"}}}}' if self.remote else ""
+        if not self.remote:
+            return ""
+        # a few thousand rows: two shuffle partitions (still merged), no adaptive re-planning
+        conf = '{spark.sql.shuffle.partitions: "2", spark.sql.adaptive.enabled: "false"}'
+        return f'engines: {{spark: {{remote: "{self.remote}", conf: {conf}}}}}'
 
     def write(self, frame: pd.DataFrame, name: str = "logs") -> str:
         """The rows as this place keeps them; returns the source's YAML."""

@@ -56,6 +56,9 @@ class SparkDialect(Dialect):
     def to_time(self, expression: str) -> str:
         return f"CAST({expression} AS TIMESTAMP)"
 
+    def ordered_rows(self) -> int | None:
+        return None  # Spark's window operator spills what does not fit to disk
+
     def time_literal(self, moment: datetime) -> str:
         return f"TIMESTAMP '{moment.isoformat()}'"
 

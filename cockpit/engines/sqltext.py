@@ -63,9 +63,22 @@ class Dialect:
     def time_literal(self, moment: datetime) -> str:
         return f"TIMESTAMPTZ '{moment.isoformat()}'"
 
+    def ordered_rows(self) -> int | None:
+        """How many values one ordered pass over a column (a window function) may hold; a
+        larger column is ordered range by range (None: the database spills such a pass)."""
+        return ORDERED_PASS_ROWS
+
+    def approx_quantiles(self, column: str, qs: list[float], where: str | None) -> str:
+        """Approximate quantiles, in one pass and little memory: where to cut value ranges."""
+        values = ", ".join(repr(float(x)) for x in qs)
+        return f"approx_quantile({column}, [{values}]){_filter(where)}"
+
 
 class PostgresDialect(Dialect):
     """PostgreSQL: NaN equals NaN, no ``isnan``; exact quantiles are an ordered-set aggregate."""
+
+    def ordered_rows(self) -> int | None:
+        return None  # a window function's sort spills to disk beyond work_mem
 
     def nan(self, column: str) -> str:
         return f"{column} = 'NaN'::FLOAT8"
@@ -88,6 +101,9 @@ class PostgresDialect(Dialect):
         return f"CAST({expression} AS FLOAT8)"
 
 
+# DuckDB's window operator keeps a partition in memory: a column ordered in one pass must fit
+# in engines.duckdb.memory_limit (about 12M distinct values do not fit in 1 GB)
+ORDERED_PASS_ROWS = 5_000_000
 DUCKDB = Dialect()
 POSTGRES = PostgresDialect()
 # the name of the relation an engine uploads for one statement (SqlWindow._fetch_with)
@@ -440,33 +456,87 @@ class SqlWindow:
             finite += f" AND {x} NOT IN ({', '.join(d.double(v) for v in values)})"
         return int(self._fetch(f"SELECT COUNT(DISTINCT {x}) {self._from(finite)}")[0][0])
 
-    def ecdf_distances(self, column: str, reference: np.ndarray) -> tuple[float, float]:
+    def ecdf_distances(
+        self, column: str, reference: np.ndarray, finite_rows: int | None = None
+    ) -> tuple[float, float]:
         """The two-sample KS statistic D = max |F_ref - F_cur| and the Wasserstein-1 distance
         = sum |F_ref - F_cur| * (next value - value) between the finite ``reference`` values and
-        the window's, exact: the reference is handed to the engine as (value, count) pairs,
-        both sides are counted per distinct value (ties together), and the empirical CDFs are
-        cumulative counts over the values in order, each divided by its side's total, as
-        ``scipy.stats.ks_2samp`` and ``wasserstein_distance`` compute them."""
+        the window's (``finite_rows`` of them, counted if not given), exact: the reference is
+        handed to the engine as (value, count) pairs, both sides are counted per distinct value
+        (ties together), and the empirical CDFs are cumulative counts over the values in order,
+        each divided by its side's total, as ``scipy.stats.ks_2samp`` and
+        ``wasserstein_distance`` compute them.
+
+        A column larger than one ordered pass may hold (:meth:`Dialect.ordered_rows`) is
+        ordered range by range, cut at approximate quantiles of the window: each range's CDFs
+        start from the counts below it, and the step from one range's last value to the next
+        range's first is added between them, so the result is the same."""
         x, finite = self._finite(column)
         d = self.compiler.dialect
         values, counts = np.unique(np.asarray(reference, dtype=np.float64), return_counts=True)
-        n_ref = d.to_double(str(int(counts.sum())))
+        n_ref = int(counts.sum())
+        if finite_rows is None:
+            finite_rows = self.finite_range(column)[0]
+        limit = d.ordered_rows()
+        cuts: list[float] = []
+        if limit is not None and finite_rows > limit:
+            parts = -(-finite_rows // limit)
+            qs = [k / parts for k in range(1, parts)]
+            row = self._fetch(f"SELECT {d.approx_quantiles(x, qs, finite)} {self._from()}")[0]
+            cuts = sorted({float(v) for v in row[0] or [] if v is not None and math.isfinite(v)})
+        below = [0]  # the window's values below each cut
+        if cuts:
+            counted = ", ".join(f"COUNT(*) FILTER (WHERE {x} < {d.double(c)})" for c in cuts)
+            below += [int(n) for n in self._fetch(f"SELECT {counted} {self._from(finite)}")[0]]
+        below.append(finite_rows)
+        bounds = [-math.inf, *cuts, math.inf]
+        ks, w1 = 0.0, 0.0
+        previous: tuple[float, float, float] | None = None  # last value, F_ref, F_cur there
+        for k in range(len(bounds) - 1):
+            low, high = bounds[k], bounds[k + 1]
+            inside = (values >= low) & (values < high)
+            ref_below = int(counts[values < low].sum())
+            ranged = finite + "".join(
+                f" AND {x} {op} {d.double(v)}"
+                for op, v in ((">=", low), ("<", high))
+                if math.isfinite(v)
+            )
+            part = self._ordered_part(x, ranged, ref_below, below[k], n_ref, finite_rows)
+            biggest, area, first, last = self._fetch_with(
+                part, {"v": values[inside], "n": counts[inside].astype(np.int64)}
+            )[0]
+            if first is None:  # nothing in this range on either side
+                continue
+            if previous is not None:
+                w1 += abs(previous[1] - previous[2]) * (float(first) - previous[0])
+            ks = max(ks, float(biggest))
+            w1 += 0.0 if area is None else float(area)
+            upto_ref = ref_below + int(counts[inside].sum())
+            previous = (float(last), upto_ref / n_ref, below[k + 1] / finite_rows)
+        return ks, w1
+
+    def _ordered_part(
+        self, x: str, where: str, ref_below: int, cur_below: int, n_ref: int, n_cur: int
+    ) -> str:
+        """The largest |F_ref - F_cur|, the area between the CDFs up to the last value, and the
+        first and last value, over the values where ``where`` holds and the uploaded
+        reference's, the CDFs starting from the counts below them."""
+        d = self.compiler.dialect
         upto = "OVER (ORDER BY v ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
-        sql = f"""
-            SELECT MAX(ABS(f_ref - f_cur)), SUM(ABS(f_ref - f_cur) * (next_v - v)) FROM (
-                SELECT v, {d.to_double(f"SUM(r) {upto}")} / {n_ref} AS f_ref,
-                    {d.to_double(f"SUM(c) {upto}")} / {d.to_double("SUM(c) OVER ()")} AS f_cur,
-                    LEAD(v) OVER (ORDER BY v) AS next_v
+        f_ref = f"{d.to_double(f'{ref_below} + SUM(r) {upto}')} / {d.to_double(str(n_ref))}"
+        f_cur = f"{d.to_double(f'{cur_below} + SUM(c) {upto}')} / {d.to_double(str(n_cur))}"
+        return f"""
+            SELECT MAX(ABS(f_ref - f_cur)), SUM(ABS(f_ref - f_cur) * (next_v - v)), MIN(v),
+                MAX(v) FROM (
+                SELECT v, {f_ref} AS f_ref, {f_cur} AS f_cur, LEAD(v) OVER (ORDER BY v) AS next_v
                 FROM (
                     SELECT v, SUM(r) AS r, SUM(c) AS c FROM (
                         SELECT v, n AS r, 0 AS c FROM {REFERENCE}
                         UNION ALL
-                        SELECT {x} AS v, 0 AS r, COUNT(*) AS c {self._from(finite)} GROUP BY 1
+                        SELECT {x} AS v, 0 AS r, COUNT(*) AS c {self._from(where)} GROUP BY 1
                     ) AS sides GROUP BY v
                 ) AS per_value
             ) AS cdfs"""
-        ks, w1 = self._fetch_with(sql, {"v": values, "n": counts.astype(np.int64)})[0]
-        return float(ks), 0.0 if w1 is None else float(w1)
 
     def _fetch_with(self, sql: str, arrays: Mapping[str, np.ndarray]) -> list[tuple[Any, ...]]:
         """:meth:`_fetch`, with :data:`REFERENCE` in ``sql`` a relation of the columns

@@ -63,7 +63,9 @@ class NumericalQueries(Protocol):
 
     def distinct_outside(self, name: str, values: Sequence[float]) -> int: ...
 
-    def ecdf_distances(self, name: str, reference: np.ndarray) -> tuple[float, float]:
+    def ecdf_distances(
+        self, name: str, reference: np.ndarray, finite_rows: int | None = None
+    ) -> tuple[float, float]:
         """KS D and Wasserstein-1 between the sorted finite ``reference`` and the window."""
         ...
 
@@ -148,7 +150,7 @@ class QueriedColumn(WindowColumn):
         """KS statistic and Wasserstein-1 distance from the sorted finite ``reference``."""
         kept = self._distances.get(id(reference))
         if kept is None or kept[0] is not reference:
-            ks, w1 = self.held.ecdf_distances(self.name, reference)
+            ks, w1 = self.held.ecdf_distances(self.name, reference, self.rows)
             kept = (reference, Distances(ks, w1))
             self._distances[id(reference)] = kept
         return kept[1]

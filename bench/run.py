@@ -6,7 +6,10 @@ Cases: drift on 1,000,000 rows x 25 columns per method against Evidently's ``Val
 data quality on the same window against Evidently's count metrics; SLO evaluation of 1,000
 SLOs x 28 days against a mask-and-sum per window and pandas ``rolling``; the 30-day sample
 backfill against one run at a time; the overview for 50 services x 30 days against reading
-every row into pandas; the bytes per run of the backfilled sample store (SQLite, per table);
+every row into pandas; an SLO cycle reading only new runs against re-reading every window
+(``bench/bench_slo_cycle.py``); the sample backfill on DuckDB window by window against the
+preloaded in-process one, their histories compared (``bench/bench_engine_backfill.py``); the
+bytes per run of the backfilled sample store (SQLite, per table);
 ``cockpit run-once`` over Parquet windows of 1M, 10M and 100M rows on DuckDB and (up to 10M)
 pandas, each in a process of its own, with its peak RSS (``bench/bench_scale.py``; its data is
 made once into ``bench/.cache/scale/``). ``--quick`` uses smaller inputs (200,000 rows, 100
@@ -28,9 +31,11 @@ from bench import (  # noqa: E402
     bench_backfill,
     bench_data_quality,
     bench_drift,
+    bench_engine_backfill,
     bench_overview,
     bench_scale,
     bench_slo,
+    bench_slo_cycle,
     bench_store,
 )
 from bench.common import machine, machine_line, print_table, write_json  # noqa: E402
@@ -90,6 +95,13 @@ def main() -> None:
                 10 if quick else 50, days=7 if quick else 30, repeat=3 if quick else 5
             ),
         ),
+        (
+            "slo cycle",
+            lambda: bench_slo_cycle.run(5 if quick else 20, 7 if quick else 28, 3 if quick else 5)[
+                0
+            ],
+        ),
+        ("engine backfill", lambda: bench_engine_backfill.run(2 if quick else 30)[0]),
         ("store", store_case),
         ("scale", scale_case),
     ]

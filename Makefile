@@ -31,7 +31,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 test: lint test-deps
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 
 demo: $(STAMP)
 	$(BIN)/cockpit demo

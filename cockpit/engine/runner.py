@@ -382,35 +382,48 @@ class Runner:
         source = self.source(service, "current")
         wanted = [c for c in dict.fromkeys(columns) if c]
         if isinstance(source, SqlDataSource):  # whichever engine was named: its own database
-            from cockpit.engines import database
-
-            self._engine_used = "sql"
-            return database.window(source, wanted, window.start, window.end)
-        if self.engine(service, columns, window) == "spark" or isinstance(source, TableDataSource):
-            self._engine_used = "spark"
-            return self._spark().window(source, wanted, window.start, window.end)
-        if not isinstance(source, FileDataSource):
+            name = "sql"
+        elif self.engine(service, columns, window) == "spark" or isinstance(
+            source, TableDataSource
+        ):
+            name = "spark"
+        elif isinstance(source, FileDataSource):
+            name = "duckdb"
+        else:
             raise MonitorError(
                 f"{source.label}: no engine computes this source; use engine: pandas"
             )
-        self._engine_used = "duckdb"
-        return self._duckdb().window(source, wanted, window.start, window.end)
+        self._engine_used = name
+        return self._window_on(name, source, wanted, window.start, window.end)
 
-    def _duckdb(self) -> Any:
-        with self._lock:  # one engine for every thread (it hands each window its own cursor)
-            if "duckdb" not in self._engines:
-                from cockpit.engines.duckdb import DuckDBEngine
+    def _window_on(
+        self,
+        name: str,
+        source: DataSource,
+        columns: Sequence[str],
+        start: datetime | None,
+        end: datetime | None,
+    ) -> Any:
+        """``source``'s rows from ``start`` to ``end`` on the engine ``name`` (``sql``: the
+        source's own database; ``duckdb`` and ``spark``: one engine for every thread, started
+        when first used; DuckDB hands each window its own cursor)."""
+        if name == "sql":
+            from cockpit.engines import database
 
-                self._engines["duckdb"] = DuckDBEngine(self.config.engines.duckdb)
-            return self._engines["duckdb"]
+            assert isinstance(source, SqlDataSource)
+            return database.window(source, columns, start, end)
+        with self._lock:
+            if name not in self._engines:
+                if name == "spark":
+                    from cockpit.engines.spark import SparkEngine
 
-    def _spark(self) -> Any:
-        with self._lock:  # one session for every thread
-            if "spark" not in self._engines:
-                from cockpit.engines.spark import SparkEngine
+                    self._engines[name] = SparkEngine(self.config.engines.spark)
+                else:
+                    from cockpit.engines.duckdb import DuckDBEngine
 
-                self._engines["spark"] = SparkEngine(self.config.engines.spark)
-            return self._engines["spark"]
+                    self._engines[name] = DuckDBEngine(self.config.engines.duckdb)
+            engine = self._engines[name]
+        return engine.window(source, columns, start, end)
 
     def labelled_relation(
         self,
@@ -433,21 +446,10 @@ class Runner:
         if why is not None:
             return None, why
         wanted = [c for c in dict.fromkeys([*columns, key]) if c and c != label]
-        if spark:
-            ours = self._spark().window(current, wanted, window.start, window.end)
-            theirs = self._spark().window(labels, [key, label], *arrived)
-            used = "spark"
-        elif isinstance(current, SqlDataSource) and isinstance(labels, SqlDataSource):
-            from cockpit.engines import database
-
-            ours = database.window(current, wanted, window.start, window.end)
-            theirs = database.window(labels, [key, label], *arrived)
-            used = "sql"
-        else:
-            assert isinstance(current, FileDataSource) and isinstance(labels, FileDataSource)
-            ours = self._duckdb().window(current, wanted, window.start, window.end)
-            theirs = self._duckdb().window(labels, [key, label], *arrived)
-            used = "duckdb"
+        # joinable: both files or both in one database (or both read by Spark)
+        used = "spark" if spark else "sql" if isinstance(current, SqlDataSource) else "duckdb"
+        ours = self._window_on(used, current, wanted, window.start, window.end)
+        theirs = self._window_on(used, labels, [key, label], *arrived)
         wanted += [c for c in optional if c and c not in wanted and c != label and ours.has(c)]
         arrival = labels.timestamp if arrived != (None, None) else None
         joined = labelled.join_latest(ours, theirs, key, label, arrival, wanted)

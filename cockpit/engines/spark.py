@@ -192,8 +192,8 @@ class SparkEngine:
         """The rows of ``source`` with ``start <= timestamp < end``, as Spark sees them."""
         if not isinstance(source, FileDataSource | TableDataSource):
             raise MonitorError(f"{source.label}: engine spark reads files and catalog tables")
-        where = f"{type(source).__name__}:{getattr(source, 'pattern', '')}:{source.label}"
-        view = "cockpit_" + hashlib.sha1(where.encode()).hexdigest()[:16]
+        read = f"{type(source).__name__}:{getattr(source, 'pattern', '')}:{source.label}"
+        view = "cockpit_" + hashlib.sha1(read.encode()).hexdigest()[:16]  # one per source
 
         def describe() -> list[tuple[str, str]]:
             frame = self.frame_of(source)

@@ -166,7 +166,7 @@ def _engine_problems(path: Path, loaded: Config) -> list[Problem]:
     found = [
         (i, message)
         for i, service in enumerate(loaded.services)
-        for message in missing_for(service.engine, loaded.engines.spark.remote)
+        for message in missing_for(service.engine, loaded.engines.spark)
     ]
     if not found:
         return []

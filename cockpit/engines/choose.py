@@ -74,7 +74,7 @@ def engine_for(
     return "pandas"
 
 
-def missing_for(engine: str, remote: str | None = None) -> list[str]:
+def missing_for(engine: str, spark: cfg.SparkSettings | None = None) -> list[str]:
     """What this machine lacks to run ``engine``, as what to install (none: nothing). A Spark
     Connect client is Python only; Java is needed to start a local server (``local[N]``)."""
     if engine != "spark":
@@ -83,8 +83,14 @@ def missing_for(engine: str, remote: str | None = None) -> list[str]:
     import shutil
 
     missing = []
-    local = (remote or os.environ.get("SPARK_REMOTE") or "").startswith("local")
-    if local and shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+    from cockpit.engines.spark import remote_of, shown
+
+    remote = shown(remote_of(spark or cfg.SparkSettings()))
+    if (
+        remote.startswith("local")
+        and shutil.which("java") is None
+        and not os.environ.get("JAVA_HOME")
+    ):
         missing.append(
             f"engine spark with remote {remote} starts a local Spark Connect server, which "
             "needs Java 17: install it (Debian: apt-get install openjdk-17-jre-headless) or set "

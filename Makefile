@@ -1,6 +1,8 @@
 # make test: ruff and the whole pytest suite. make demo: the sample scenario, end to end.
 # Both start from nothing but Python: they create .venv and install the project into it.
 PYTHON ?= python3
+# pytest-xdist processes for make test (this machine kind has 2 cores)
+WORKERS ?= 2
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -30,8 +32,10 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Spark tests share one worker (one Spark Connect server), as do the tests of a module that
+# sets up a shared store (xdist_group marks; --dist loadgroup)
 test: lint test-deps
-	$(BIN)/pytest -q --durations=15
+	$(BIN)/pytest -q -n $(WORKERS) --dist loadgroup --durations=15
 
 demo: $(STAMP)
 	$(BIN)/cockpit demo

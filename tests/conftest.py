@@ -18,6 +18,14 @@ SAMPLE_CONFIG = ROOT / "sample_data" / "cockpit.yaml"
 PG_URL = os.environ.get("COCKPIT_TEST_DATABASE_URL")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under ``pytest -n`` (``make test``), every Spark test goes to one worker, so one Spark
+    Connect server serves the whole run (``--dist loadgroup``)."""
+    for item in items:
+        if item.get_closest_marker("spark") or "spark_remote" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("spark"))
+
+
 def _pg_schema_url(base: str) -> Iterator[str]:
     """A fresh PostgreSQL schema for one test, dropped afterwards."""
     schema = f"cockpit_test_{uuid.uuid4().hex[:12]}"

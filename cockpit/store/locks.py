@@ -58,9 +58,10 @@ class FileLock(Leadership):
 
 class AdvisoryLock(Leadership):
     """PostgreSQL: a session advisory lock held on a dedicated connection; the server drops it
-    when the connection dies with the process."""
+    when the connection dies with the process. Keyed by the store's schema as well: stores in
+    two schemas of one database each have their own scheduler."""
 
-    KEY = 0x636F636B  # "cock"
+    KEY = 0x636F636B  # "cock"; the second key is the hash of the store's schema
 
     def __init__(self, engine: sa.Engine):
         self.engine = engine
@@ -74,7 +75,9 @@ class AdvisoryLock(Leadership):
             except sa.exc.SQLAlchemyError:
                 self._conn = None  # lost the connection, so lost the lock
         conn = self.engine.connect()
-        got = conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": self.KEY}).scalar()
+        got = conn.execute(
+            sa.text("SELECT pg_try_advisory_lock(:k, hashtext(current_schema()))"), {"k": self.KEY}
+        ).scalar()
         conn.commit()
         if got:
             self._conn = conn
@@ -85,7 +88,10 @@ class AdvisoryLock(Leadership):
     def release(self) -> None:
         if self._conn is not None:
             try:
-                self._conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": self.KEY})
+                self._conn.execute(
+                    sa.text("SELECT pg_advisory_unlock(:k, hashtext(current_schema()))"),
+                    {"k": self.KEY},
+                )
                 self._conn.close()
             except sa.exc.SQLAlchemyError:
                 pass

@@ -11,6 +11,9 @@ import pytest
 from bench import bench_backfill, bench_data_quality, bench_drift, bench_overview, bench_slo
 from bench.common import print_table, write_json
 
+# one worker sets up the module's shared fixtures once (pytest -n spreads tests over workers)
+pytestmark = pytest.mark.xdist_group("bench")
+
 
 @pytest.fixture(scope="module")
 def drift_rows() -> list:

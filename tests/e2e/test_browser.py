@@ -43,10 +43,13 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="needs Debian's /usr/bin/chromium: run scripts/install-browser.sh (as root)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Debian's /usr/bin/chromium: run scripts/install-browser.sh (as root)",
+    ),
+    pytest.mark.xdist_group("browser"),  # one worker sets up the module's scenario (pytest -n)
+]
 
 
 def free_port() -> int:

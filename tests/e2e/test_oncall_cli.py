@@ -17,6 +17,9 @@ import pytest
 
 from cockpit.config.loader import load_config
 
+# one worker sets up the module's shared fixtures once (pytest -n spreads tests over workers)
+pytestmark = pytest.mark.xdist_group("oncall-cli")
+
 START = datetime(2026, 10, 9, tzinfo=UTC)
 END = datetime(2026, 10, 11, 12, tzinfo=UTC)  # the valid-inputs ticket fires, incident open
 

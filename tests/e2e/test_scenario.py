@@ -19,6 +19,9 @@ from cockpit.read.incidents import export_markdown, get, list_incidents, timelin
 from cockpit.read.postmortem import impact, postmortem
 from cockpit.store import Store
 
+# one worker sets up the module's shared fixtures once (pytest -n spreads tests over workers)
+pytestmark = pytest.mark.xdist_group("scenario")
+
 
 def _t(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import sqlalchemy as sa
 
 from cockpit.errors import StoreError
 from cockpit.store import RunRecord, Store, run_details
+from tests.conftest import PG_URL, _pg_schema_url
 
 T = datetime(2026, 10, 10, 14, 0, tzinfo=UTC)
 
@@ -153,6 +155,27 @@ def test_a_store_opens_while_a_daemon_holds_the_leader_lock(store_url: str) -> N
     finally:
         leader.release()
         leader_engine.dispose()
+
+
+@pytest.mark.postgres
+def test_the_leader_lock_is_one_per_schema_not_one_per_database() -> None:
+    """Two stores in two schemas of one database each get a scheduler; a second daemon on the
+    same schema does not."""
+    if not PG_URL:
+        pytest.skip("COCKPIT_TEST_DATABASE_URL is not set (.ci/run sets it)")
+    from cockpit.store.locks import AdvisoryLock
+
+    with ExitStack() as stack:
+        first, second = (stack.enter_context(contextmanager(_pg_schema_url)(PG_URL)) for _ in "ab")
+        engines = [sa.create_engine(url) for url in (first, first, second)]
+        for engine in engines:
+            stack.callback(engine.dispose)
+        locks = [AdvisoryLock(engine) for engine in engines]
+        for lock in locks:
+            stack.callback(lock.release)
+        assert [lock.try_acquire() for lock in locks] == [True, False, True]
+        locks[0].release()
+        assert locks[1].try_acquire()  # the standby of the first schema takes over
 
 
 def _newer_revision(url: str) -> None:

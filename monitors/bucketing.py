@@ -2,27 +2,68 @@
 
 ``Buckets(edges).index(values)`` equals ``np.searchsorted(edges, values, side="right") - 1``
 (-1 below the first edge, ``len(edges) - 1`` at or above the last), for any float values,
-but costs a few passes over the values instead of a binary search each: a lookup table over
-equal-width cells of ``[edges[0], edges[-1]]``, built once with the edges, gives each value's
-bucket up to a step or two, and vectorised comparisons with the edges fix it up exactly. With
-the counts and sums per bucket (``np.bincount``), a window's distribution is known at the
-reference's edges in O(n), which is all the KS and Wasserstein statistics need away from the few
-buckets where the two samples interleave.
+but costs a few passes over the values instead of a binary search each (a binary search over
+thirty thousand edges costs about a hundred nanoseconds a value on this machine kind).
+
+Two lookup tables, built once with the edges, give each value's bucket up to the few edges its
+cell may hold: equal-width cells over ``[edges[0], edges[-1]]``, and, inside each cell that
+holds two edges or more (where a skewed distribution crowds its edges), equal-width sub-cells.
+Each cell keeps the bucket of a point just below it (a lower bound whatever the rounding of
+``(value - lo) * scale``) and how many edges lie from there to just past it: none, and the
+bound is the bucket; one, and one comparison decides; more, and the value goes to the finer
+table, or, past that one, to ``searchsorted``. With the counts and sums per bucket
+(``np.bincount``), a window's distribution is known at the reference's edges in O(n), which is
+all the KS and Wasserstein statistics need away from the few buckets where the samples
+interleave.
 
 NaN is placed above every edge, as ``searchsorted`` places it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-CELLS_PER_EDGE = (
-    8  # lookup cells per edge: a value's first guess is then rarely off by more than one
-)
+CELLS_PER_EDGE = 8  # lookup cells per edge, in each table
+MAX_CELLS = 1 << 24  # per table
+ULPS_PER_CELL = 64  # a cell is at least this many float steps wide
+MARGIN_ULPS = 8  # float steps a value's cell may be off by rounding, allowed for on each side
+
+
+@dataclass(frozen=True, eq=False)
+class _Table:
+    """Equal-width cells over [lo, lo + cells / scale): per cell a lower bound of the bucket of
+    any value placed in it and how many edges may lie above that bound for such a value."""
+
+    lo: float
+    scale: float
+    cells: int
+    guess: np.ndarray  # int64
+    reach: np.ndarray  # int64: 0 exact, 1 one comparison, more: look closer
+
+
+def _bounds(
+    edges: np.ndarray, starts: np.ndarray, width: np.ndarray | float, margin: float
+) -> tuple:
+    """For cells [start, start + width): the bucket of a point just below the start, and how
+    many edges lie from there to just past the end ("just": ``margin``, more than the rounding
+    of a value's cell, which ULPS_PER_CELL keeps far below a cell's width)."""
+    guess = np.searchsorted(edges, starts - margin, side="right") - 1
+    bound = np.searchsorted(edges, starts + width + margin, side="right") - 1
+    return guess.astype(np.int64), (bound - guess).astype(np.int64)
+
+
+def _cells_within(span: float, narrowest: float, wanted: int) -> int:
+    """At most ``wanted`` cells over ``span``, none narrower than ``narrowest``; 0 where the
+    span is not usable."""
+    if not (span > 0 and np.isfinite(span) and np.isfinite(min(wanted, MAX_CELLS) / span)):
+        return 0  # no span, or cells so narrow that their scale overflows
+    return int(max(0, min(wanted, MAX_CELLS, span // narrowest)))
 
 
 class Buckets:
-    """Sorted ``edges`` (non-decreasing float64) and their lookup table."""
+    """Sorted ``edges`` (non-decreasing float64) and their lookup tables."""
 
     def __init__(self, edges: np.ndarray, cells_per_edge: int = CELLS_PER_EDGE) -> None:
         edges = np.asarray(edges, dtype=np.float64)
@@ -32,59 +73,121 @@ class Buckets:
             raise ValueError("bucket edges must be finite and sorted")
         self.edges = edges
         self.lo = float(edges[0])
-        span = float(edges[-1]) - self.lo
-        usable = span > 0 and np.isfinite(span)
-        self.cells = max(1, min(cells_per_edge * edges.size, 1 << 24)) if usable else 1
-        self.scale = self.cells / span if usable else 0.0
-        # Each cell's guess is the bucket of the previous cell's start: below every value of the
-        # cell whatever the rounding of (value - lo) * scale, so a guess only ever steps up.
-        starts = self.lo + (np.arange(self.cells) - 1) / self.scale if usable else np.zeros(1)
-        table = np.searchsorted(edges, starts, side="right") - 1
-        self._table = np.maximum(table, 0).astype(np.int64)
-        # Where many edges share a cell (a heavy tail squeezes most of them into a few cells),
-        # stepping costs more than a binary search: those edges are searched instead.
-        steps = np.diff(np.append(self._table, edges.size - 1))
-        self._search = bool(steps.max(initial=0) > 16)
+        hi = float(edges[-1])
+        magnitude = max(abs(self.lo), abs(hi))
+        self._margin = float(np.spacing(magnitude)) * MARGIN_ULPS
+        self._narrowest = float(np.spacing(magnitude)) * ULPS_PER_CELL
+        cells = _cells_within(hi - self.lo, self._narrowest, cells_per_edge * edges.size)
+        self._top: _Table | None = None
+        self._fine: _Table | None = None
+        if cells < 2:
+            return  # one point, or a span too small or too large for cells: binary searches
+        scale = cells / (hi - self.lo)
+        starts = self.lo + np.arange(cells) / scale
+        guess, reach = _bounds(edges, starts, 1 / scale, self._margin)
+        self._top = _Table(self.lo, scale, cells, guess, reach)
+        self._refine(starts, scale, cells_per_edge)
+
+    def _refine(self, starts: np.ndarray, scale: float, cells_per_edge: int) -> None:
+        """Sub-cells in each cell that may hold two edges or more."""
+        top = self._top
+        assert top is not None
+        dense = np.flatnonzero(top.reach >= 2)
+        if dense.size == 0:
+            return
+        width = 1 / scale
+        most = _cells_within(width, self._narrowest, MAX_CELLS)
+        sub = np.minimum(top.reach[dense] * cells_per_edge, most).astype(np.int64)
+        if int(sub.sum()) > MAX_CELLS:
+            sub = np.maximum(sub * MAX_CELLS // int(sub.sum()), 0)
+        with np.errstate(over="ignore"):
+            keep = (sub >= 2) & np.isfinite(sub / width)
+        dense, sub = dense[keep], sub[keep]
+        if dense.size == 0:
+            return
+        offset = np.cumsum(sub) - sub
+        cell_of = np.repeat(np.arange(dense.size), sub)
+        position = np.arange(int(sub.sum())) - offset[cell_of]
+        sub_width = width / sub[cell_of]
+        sub_starts = starts[dense][cell_of] + position * sub_width
+        guess, reach = _bounds(self.edges, sub_starts, sub_width, self._margin)
+        # the first and last sub-cells also take what rounding put in their cell from outside
+        first, last = offset, offset + sub - 1
+        bound = guess + reach
+        guess[first] = np.minimum(guess[first], top.guess[dense])
+        bound[last] = np.maximum(bound[last], (top.guess + top.reach)[dense])
+        # per top cell: where its sub-cells start (-1: none), their start and scale
+        self._sub_offset = np.full(top.cells, -1, dtype=np.int64)
+        self._sub_offset[dense] = offset
+        self._sub_count = np.zeros(top.cells, dtype=np.int64)
+        self._sub_count[dense] = sub
+        self._sub_scale = np.zeros(top.cells)
+        self._sub_scale[dense] = sub / width
+        self._starts = starts
+        self._fine = _Table(0.0, 0.0, int(sub.sum()), guess, bound - guess)
 
     def index(self, values: np.ndarray) -> np.ndarray:
         """``np.searchsorted(edges, values, side="right") - 1``, as int64."""
         values = np.asarray(values, dtype=np.float64)
-        if self._search:
+        top = self._top
+        if top is None or values.size == 0:
             return np.searchsorted(self.edges, values, side="right").astype(np.int64) - 1
-        edges, last = self.edges, self.edges.size - 1
-        cell = values - self.lo
-        cell *= self.scale
-        np.clip(cell, 0, self.cells - 1, out=cell)  # NaN stays NaN: handled below
+        cell = values - top.lo
+        cell *= top.scale
+        np.clip(cell, 0, top.cells - 1, out=cell)  # NaN stays NaN: placed at the end below
         nan = np.isnan(cell)
-        if nan.any():
-            cell[nan] = self.cells - 1
-        guess = self._table[cell.astype(np.int64)]
-        top = edges[np.minimum(guess + 1, last)]
-        # whole-array steps while many values move, then only the few still moving
-        for _ in range(4):
-            step = (guess < last) & ~(values < top)  # NaN steps to the end
-            moved = int(np.count_nonzero(step))
-            if not moved:
-                return self._below(values, guess)
-            guess += step
-            if moved * 16 < values.size:
-                break
-            np.take(edges, np.minimum(guess + 1, last), out=top)
-        moving = np.flatnonzero(guess < last)
-        moving = moving[~(values[moving] < edges[guess[moving] + 1])]
-        while moving.size:
-            guess[moving] += 1
-            at = guess[moving]
-            keep = at < last
-            moving, at = moving[keep], at[keep]
-            moving = moving[~(values[moving] < edges[at + 1])]
-        return self._below(values, guess)
-
-    def _below(self, values: np.ndarray, guess: np.ndarray) -> np.ndarray:
-        below = values < self.lo
-        if below.any():
-            guess[below] = -1
+        has_nan = bool(nan.any())
+        if has_nan:
+            cell[nan] = top.cells - 1
+        at = cell.astype(np.int64)
+        del cell
+        guess = top.guess[at]
+        reach = top.reach[at]
+        if has_nan:
+            reach[nan] = 0  # their bucket is the last one, set below
+        self._one_step(values, guess, np.flatnonzero(reach == 1))
+        closer = np.flatnonzero(reach >= 2)
+        if closer.size:
+            guess[closer] = self._closer(values[closer], at[closer])
+        if has_nan:
+            guess[nan] = self.edges.size - 1
         return guess
+
+    def _one_step(self, values: np.ndarray, guess: np.ndarray, which: np.ndarray) -> None:
+        """Where one edge may lie above the guess: step over it when it is <= the value."""
+        if which.size:
+            g = guess[which]
+            g += self.edges[g + 1] <= values[which]
+            guess[which] = g
+
+    def _closer(self, values: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """The buckets of values whose top cell holds several edges: by the sub-cells, or by
+        binary search where there are none or they hold several edges too."""
+        fine = self._fine
+        if fine is None:
+            return np.searchsorted(self.edges, values, side="right").astype(np.int64) - 1
+        offset = self._sub_offset[at]
+        refined = offset >= 0
+        out = np.empty(values.size, dtype=np.int64)
+        rest = np.flatnonzero(~refined)
+        if rest.size:
+            out[rest] = np.searchsorted(self.edges, values[rest], side="right") - 1
+        inside = np.flatnonzero(refined)
+        if not inside.size:
+            return out
+        v, c = values[inside], at[inside]
+        position = v - self._starts[c]
+        position *= self._sub_scale[c]
+        np.clip(position, 0, self._sub_count[c] - 1, out=position)
+        sub = offset[inside] + position.astype(np.int64)
+        guess = fine.guess[sub]
+        reach = fine.reach[sub]
+        self._one_step(v, guess, np.flatnonzero(reach == 1))
+        far = np.flatnonzero(reach >= 2)
+        if far.size:
+            guess[far] = np.searchsorted(self.edges, v[far], side="right") - 1
+        out[inside] = guess
+        return out
 
     def counts(self, values: np.ndarray) -> np.ndarray:
         """How many values fall in each bucket: index -1 .. len(edges) - 1, so

@@ -21,6 +21,8 @@ fetched whole.
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -35,6 +37,7 @@ from monitors.drift.registry import AUTO, DriftMethod, Score
 from monitors.drift.spec import ColumnReference, FittedReference
 
 TOP_DRIFTED = 5
+PARALLEL_MIN_ROWS = 100_000  # smaller windows: columns one after another (a thread costs more)
 
 
 class Columns(NumericalQueries, Protocol):
@@ -94,7 +97,10 @@ def evaluate(window: pd.DataFrame | Columns, fitted: FittedReference) -> Monitor
         if not held.has(ref.name):
             raise ValueError(f"column {ref.name!r} not in the current window")
 
-    outcomes = {ref.name: _evaluate_column(held, ref) for ref in fitted.columns}
+    outcomes = {
+        ref.name: outcome
+        for ref, outcome in zip(fitted.columns, _evaluate_columns(held, fitted), strict=True)
+    }
     tested = [name for name, o in outcomes.items() if o.problem is None]
     drifted = [name for name in tested if outcomes[name].drifted]
     categorical = {ref.name: ref.categorical for ref in fitted.columns}
@@ -143,6 +149,18 @@ def _severity(o: _Outcome) -> float:
     if registry.is_p_value(o.method):
         return math.inf if score <= 0 else threshold / score
     return math.inf if threshold <= 0 else score / threshold
+
+
+def _evaluate_columns(held: _Frame | Columns, fitted: FittedReference) -> list[_Outcome]:
+    """Each column's outcome, in the reference's order. A frame's columns are tested on every
+    core (numpy releases the GIL in the passes over a column's values); an engine's window
+    answers one query at a time."""
+    columns = fitted.columns
+    threads = min(len(columns), os.cpu_count() or 1)
+    if not isinstance(held, _Frame) or threads < 2 or held.rows < PARALLEL_MIN_ROWS:
+        return [_evaluate_column(held, ref) for ref in columns]
+    with ThreadPoolExecutor(threads, thread_name_prefix="drift") as pool:
+        return list(pool.map(lambda ref: _evaluate_column(held, ref), columns))
 
 
 def _evaluate_column(held: _Frame | Columns, ref: ColumnReference) -> _Outcome:

@@ -57,3 +57,55 @@ def test_edges_must_be_sorted_and_finite() -> None:
         Buckets(np.array([1.0, 0.0]))
     with pytest.raises(ValueError, match="finite"):
         Buckets(np.array([0.0, np.inf]))
+
+
+def _near(edges: np.ndarray) -> np.ndarray:
+    """The edges and the floats just around them, where a cell's rounding would show."""
+    around = [edges, np.nextafter(edges, -np.inf), np.nextafter(edges, np.inf)]
+    around.append(np.nextafter(around[1], -np.inf))
+    around.append(np.nextafter(around[2], np.inf))
+    return np.concatenate(around)
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        np.random.default_rng(3).lognormal(0, 1.2, size=200_000),  # the sub-cells' case
+        np.random.default_rng(4).standard_cauchy(size=200_000),  # both tails, across zero
+        1e9 + np.random.default_rng(5).normal(0, 1e-3, size=200_000),  # far from zero, narrow
+        np.concatenate([np.zeros(1000), -np.zeros(1000), np.geomspace(1e-300, 1e300, 5000)]),
+        np.random.default_rng(6).poisson(10, size=200_000).astype(float),  # ties
+    ],
+    ids=["lognormal", "cauchy", "narrow far from zero", "signed zeros and every scale", "ties"],
+)
+def test_skewed_and_narrow_references_equal_searchsorted(reference: np.ndarray) -> None:
+    reference = np.sort(reference)
+    edges = reference[::32]
+    rng = np.random.default_rng(7)
+    values = np.concatenate(
+        [_near(edges), rng.permutation(reference), [np.nan, np.inf, -np.inf, -0.0, 0.0]]
+    )
+    assert np.array_equal(Buckets(edges).index(values), expected(edges, values))
+    distinct = np.unique(edges)
+    assert np.array_equal(Buckets(distinct).index(values), expected(distinct, values))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    scale=st.floats(1e-300, 1e300),
+    shift=st.floats(-1e300, 1e300),
+    size=st.integers(2, 3000),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_heavy_tailed_edges_at_any_scale_equal_searchsorted(
+    scale: float, shift: float, size: int, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    with np.errstate(over="ignore", invalid="ignore"):
+        reference = shift + scale * rng.standard_cauchy(size)
+    reference = np.sort(reference[np.isfinite(reference)])
+    if reference.size == 0:
+        return
+    edges = reference[:: max(1, size // 200)]
+    values = np.concatenate([_near(edges), reference, rng.permutation(reference)[:100]])
+    assert np.array_equal(Buckets(edges).index(values), expected(edges, values))

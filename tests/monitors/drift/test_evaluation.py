@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+import threading
 
 import numpy as np
 import pandas as pd
@@ -170,3 +172,31 @@ def test_a_column_missing_from_the_window_is_an_error_that_names_it() -> None:
     fitted = fit_reference(reference, DriftSpec(columns=("num", "score")))
     with pytest.raises(ValueError, match="column 'score' not in the current window"):
         evaluate(current.drop(columns="score"), fitted)
+
+
+@pytest.mark.parametrize("method", ["auto", "ks", "wasserstein", "psi", "jensenshannon"])
+def test_columns_tested_on_every_core_give_what_one_thread_gives(
+    method: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Threads share the fitted reference and the window; each column's outcome is its own."""
+    import monitors.drift.evaluation as evaluation
+
+    reference, current = frames("large")
+    columns = COLUMNS_BY_METHOD[method]
+    fitted = fit_reference(reference, DriftSpec(tuple(columns), method, categorical=CATEGORICAL))
+    monkeypatch.setattr(evaluation, "PARALLEL_MIN_ROWS", 10**12)
+    serial = evaluate(current, fitted)
+    monkeypatch.setattr(evaluation, "PARALLEL_MIN_ROWS", 1)
+    started = threading.active_count()
+    seen: set[str] = set()
+    test_column = evaluation._evaluate_column
+
+    def spy(held: object, ref: object) -> object:
+        seen.add(threading.current_thread().name)
+        return test_column(held, ref)
+
+    monkeypatch.setattr(evaluation, "_evaluate_column", spy)
+    parallel = evaluate(current, fitted)
+    assert (os.cpu_count() or 1) < 2 or any(name.startswith("drift") for name in seen)
+    assert parallel.details == serial.details and parallel.slis == serial.slis
+    assert threading.active_count() == started  # the pool is gone with the call

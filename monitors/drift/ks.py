@@ -37,6 +37,7 @@ class KSReference:
     block_below: np.ndarray  # how many reference values lie below each edge
     run_ends: np.ndarray | None  # last index of each run of equal values; None: no ties
     buckets: Buckets  # the edges, ready to place a window's values between them
+    constant: np.ndarray  # per block (0 below the first edge): the reference's CDF is flat in it
 
 
 def fit(reference: ReferenceColumn) -> KSReference:
@@ -48,12 +49,17 @@ def fit(reference: ReferenceColumn) -> KSReference:
     run_ends = None
     if reference.distinct < rows:
         run_ends = frozen(np.append(np.flatnonzero(values[1:] != values[:-1]), rows - 1))
+    below = np.searchsorted(values, block_edges, side="left")
+    # block k >= 1 is [edge k-1, edge k): flat when every reference value in it is its edge
+    at_most = np.searchsorted(values, block_edges, side="right")
+    constant = np.concatenate(([True], at_most == np.append(below[1:], rows)))
     return KSReference(
         values=values,
         block_edges=frozen(block_edges),
-        block_below=frozen(np.searchsorted(values, block_edges, side="left")),
+        block_below=frozen(below),
         run_ends=run_ends,
         buckets=Buckets(block_edges),
+        constant=frozen(constant),
     )
 
 
@@ -94,18 +100,24 @@ def _ks_statistic(ref: KSReference, window: WindowColumn) -> float:
     """
     values = ref.values
     n1, n2 = values.size, window.rows
-    counts = np.bincount(window.blocks(ref.buckets), minlength=ref.block_edges.size + 1)
+    block = window.blocks(ref.buckets)
+    counts = np.bincount(block, minlength=ref.block_edges.size + 1)
     ref_below = np.concatenate(([0], ref.block_below, [n1]))  # #ref < edge, -inf and +inf added
     cur_below = np.concatenate(([0], np.cumsum(counts)))
+    exact = _flat_blocks(ref, window, block, counts, ref_below, cur_below)
     lower = float(np.abs(ref_below / n1 - cur_below / n2).max())
+    if exact.size:
+        lower = max(lower, float(np.abs(exact).max()))
     upper = np.maximum(
         ref_below[1:] / n1 - cur_below[:-1] / n2, cur_below[1:] / n2 - ref_below[:-1] / n1
     )
-    blocks = np.flatnonzero(upper >= lower - 1e-12)
+    blocks = np.flatnonzero((upper >= lower - 1e-12) & ~ref.constant)
     ref_spans = _end_spans(ref.run_ends, ref_below[blocks], ref_below[blocks + 1])
     sizes = counts[blocks]
     if int((ref_spans[1] - ref_spans[0]).sum()) + int(sizes.sum()) > (n1 + n2) // 4:
         return _ks_statistic_merged(values, window.sorted)
+    if blocks.size == 0:  # D lies where the reference is flat
+        return _d_from_counts(exact)
     cur = window.sorted_in(ref.buckets, blocks)  # the chosen blocks' values, block after block
     starts = np.cumsum(sizes) - sizes  # where each chosen block begins in `cur`
     shift = cur_below[blocks] - starts  # local position in `cur` + shift = rank in the window
@@ -116,7 +128,39 @@ def _ks_statistic(ref: KSReference, window: WindowColumn) -> float:
     at_ref = np.searchsorted(cur, values[ref_pick], "right") + np.repeat(shift, per_block)
     count_ref = np.concatenate((ref_pick + 1, np.searchsorted(values, cur[cur_pick], "right")))
     count_cur = np.concatenate((at_ref, cur_rank + 1))
-    return _d_from_counts(count_ref / n1 - count_cur / n2)
+    return _d_from_counts(np.concatenate((count_ref / n1 - count_cur / n2, exact)))
+
+
+def _flat_blocks(
+    ref: KSReference,
+    window: WindowColumn,
+    block: np.ndarray,
+    counts: np.ndarray,
+    ref_below: np.ndarray,
+    cur_below: np.ndarray,
+) -> np.ndarray:
+    """cdf1 - cdf2 at the points of the blocks where the reference's CDF is flat, exactly,
+    without sorting them: below the first edge (no reference value) and wherever the reference
+    holds a single value (ties). There cdf1 is one number, so cdf1 - cdf2 falls from the
+    block's edge (a reference value: #cur equal to it counted here) to the block's last window
+    value (#cur <= it is every window value of the block): the largest and the smallest lie at
+    those two points, all that ks_2samp's maximum and minimum can take from the block."""
+    n1, n2 = ref.values.size, window.rows
+    below_first = -cur_below[1:2] / n2 if counts[0] else np.empty(0)  # cdf1 is 0 there
+    flat = np.flatnonzero(ref.constant[1:]) + 1  # blocks with an edge, flat
+    if flat.size == 0:
+        return below_first
+    edges = ref.block_edges
+    # window values equal to their block's edge, counted in the flat blocks
+    on_edge = np.zeros(block.size, dtype=bool)
+    inside = block >= 1
+    on_edge[inside] = window.values[inside] == edges[block[inside] - 1]
+    equal = np.bincount(block[on_edge], minlength=edges.size + 1)
+    cdf1 = ref_below[flat + 1] / n1  # every reference value of the block is <= its edge
+    at_edge = cdf1 - (cur_below[flat] + equal[flat]) / n2
+    beyond = flat[counts[flat] > equal[flat]]  # blocks with window values past their edge
+    at_last = ref_below[beyond + 1] / n1 - cur_below[beyond + 1] / n2
+    return np.concatenate((at_edge, at_last, below_first))
 
 
 def _end_spans(

@@ -63,3 +63,39 @@ def test_a_moderately_drifted_large_window_has_scipys_ks_p_value() -> None:
     assert 2.2 <= n * expected.statistic**2 < 370  # the branch this test is about
     assert column["statistic"] == expected.statistic
     assert column["score"] == pytest.approx(expected.pvalue, rel=1e-8, abs=1e-13)
+
+
+def _tied(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.poisson(10, 40_000).astype(float), rng.poisson(10.3, 25_000).astype(float)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        _tied,
+        lambda s: (_tied(s)[0], _tied(s)[1] + 0.5),  # window values between the reference's
+        lambda s: (_tied(s)[0], _tied(s)[1] - 0.5),  # ... the window's CDF ahead
+        lambda s: (_tied(s)[0], np.concatenate((_tied(s)[1], [-5.0] * 300, [99.0] * 40))),
+        lambda s: (_tied(s)[0], _tied(s)[0][::-1].copy()),  # the same values
+        lambda s: (np.concatenate((_tied(s)[0], np.linspace(30, 40, 20_000))), _tied(s)[1]),
+        lambda s: (np.full(20_000, 3.0), _tied(s)[1]),  # one value in the reference
+    ],
+    ids=[
+        "ties on both sides",
+        "window values inside the reference's flat blocks",
+        "window values inside the flat blocks, the window's CDF ahead",
+        "window values below and above every reference value",
+        "a window equal to the reference",
+        "ties and continuous values in one reference",
+        "a constant reference",
+    ],
+)
+def test_ks_on_tied_values_is_scipys_d_without_sorting_the_flat_blocks(make) -> None:  # noqa: ANN001
+    for seed in (1, 2, 3):
+        ref, cur = make(seed)
+        fitted = fit_reference(pd.DataFrame({"x": ref}), DriftSpec(columns=("x",), method="ks"))
+        column = evaluate(pd.DataFrame({"x": cur}), fitted).details["columns"]["x"]
+        expected = stats.ks_2samp(ref, cur)
+        assert column["statistic"] == expected.statistic, seed
+        assert column["score"] == pytest.approx(expected.pvalue, abs=1e-12, rel=1e-9)

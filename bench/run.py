@@ -9,7 +9,9 @@ backfill against one run at a time; the overview for 50 services x 30 days again
 every row into pandas; an SLO cycle reading only new runs against re-reading every window
 (``bench/bench_slo_cycle.py``); the sample backfill on DuckDB window by window against the
 preloaded in-process one, their histories compared (``bench/bench_engine_backfill.py``); the
-bytes per run of the backfilled sample store (SQLite, per table);
+bytes per run of the backfilled sample store (SQLite, per table); a cold ``cockpit run-once``
+of a drift monitor on 1M x 5, as a process, beside the warm per-window time
+(``bench/bench_cold.py``);
 ``cockpit run-once`` over Parquet windows of 1M, 10M and 100M rows on DuckDB and (up to 10M)
 pandas, each in a process of its own, with its peak RSS (``bench/bench_scale.py``; its data is
 made once into ``bench/.cache/scale/``). ``--quick`` uses smaller inputs (200,000 rows, 100
@@ -29,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import (  # noqa: E402
     bench_backfill,
+    bench_cold,
     bench_data_quality,
     bench_drift,
     bench_engine_backfill,
@@ -101,6 +104,7 @@ def main() -> None:
                 0
             ],
         ),
+        ("cold run-once", lambda: bench_cold.run(200_000 if quick else 1_000_000, 3)),
         ("engine backfill", lambda: bench_engine_backfill.run(2 if quick else 30)[0]),
         ("store", store_case),
         ("scale", scale_case),

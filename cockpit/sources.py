@@ -14,6 +14,7 @@ cause is a :class:`SourceError` naming the source (and the column).
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -107,6 +108,11 @@ class DataSource:
     ) -> pd.DataFrame:
         raise NotImplementedError
 
+    def fingerprint(self) -> str | None:
+        """A text that changes whenever the rows may have, known without reading them; None
+        where only the rows themselves tell (a database table)."""
+        return None
+
 
 @dataclass
 class FileDataSource(DataSource):
@@ -130,6 +136,17 @@ class FileDataSource(DataSource):
                 "paths start at the config file's folder)"
             )
         return [self.pattern]
+
+    def fingerprint(self) -> str | None:
+        """The files' paths, sizes and modification times."""
+        try:
+            stats = [(path, os.stat(path)) for path in self.files()]
+        except (SourceError, OSError):
+            return None  # the read says what is wrong
+        digest = hashlib.sha256()
+        for path, stat in stats:
+            digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+        return f"files:{digest.hexdigest()[:32]}"
 
     def _read(
         self, columns: Sequence[str] | None, start: datetime | None, end: datetime | None

@@ -27,7 +27,9 @@ import pandas as pd
 
 from cockpit.config import models as cfg
 from cockpit.config.base import MonitorBase
-from cockpit.engine import schedule
+from cockpit.engine import fit_cache, schedule
+from cockpit.engine.fit_cache import FOLDER as FIT_FOLDER
+from cockpit.engine.fit_cache import FitCache
 from cockpit.engines.choose import engine_for
 from cockpit.errors import CockpitError, MonitorError, SourceError
 from cockpit.kinds.base import Preloaded, Window
@@ -105,12 +107,15 @@ class Runner:
         self._sources: dict[tuple[str, str], DataSource] = {}
         self._fixed_refs: dict[str, tuple[pd.DataFrame, str]] = {}
         self.reports = True  # artefacts such as Evidently reports, for monitors that ask
+        self.fit_cache: FitCache | None = FitCache(config.base_dir / FIT_FOLDER)
         self._rates: dict[tuple[str, str], float | None] = {}
         self._memo: dict[Hashable, tuple[Hashable, Any]] = {}  # kinds' caches, by version
         self._preloads = 0  # the version of the preloaded rows
         self._engines: dict[str, Any] = {}  # engine name -> the engine, started when first used
         self._lock = threading.RLock()  # fills the shared caches above, one thread at a time
         self._run = threading.local()  # per run: .engine, where its window was computed
+        for kind in {m.kind for service in config.services for m in service.monitors}:
+            KINDS.get(kind).warm()  # imports paid now, not inside the first run's duration_s
 
     @property
     def _engine_used(self) -> str:
@@ -297,10 +302,9 @@ class Runner:
         if spec is None:
             raise SourceError(f"service {service.name!r} has no data.reference")
         if isinstance(spec, cfg.RollingReference):
-            grain = timedelta(days=1) if spec.window >= timedelta(days=1) else timedelta(hours=1)
-            end = _floor(at - spec.offset, grain)
-            frame = self.source(service, "current").read(columns, end - spec.window, end)
-            return frame, f"rolling:{iso(end - spec.window)}/{iso(end)}"
+            start, end = _rolling_bounds(spec, at)
+            frame = self.source(service, "current").read(columns, start, end)
+            return frame, f"rolling:{iso(start)}/{iso(end)}"
         if service.name not in self._fixed_refs:
             source = self.source(service, "reference")
             frame = source.read(None)
@@ -316,6 +320,55 @@ class Runner:
                 f"{self.source(service, 'reference').label}: column {', '.join(map(repr, missing))} not found"
             )
         return frame, version
+
+    def fitted_reference(
+        self,
+        service: cfg.Service,
+        monitor: str,
+        columns: Sequence[str],
+        at: datetime,
+        spec: str,
+        fit: Callable[[pd.DataFrame], T],
+    ) -> tuple[T, str]:
+        """``fit(reference)`` for a monitor, and the reference's version: fitted once per
+        version and ``spec``, kept in this process and, where the reference's version is known
+        without reading it, in the fit cache beside the config (see
+        :mod:`cockpit.engine.fit_cache`): a new process then neither reads nor fits it."""
+        known = self._reference_fingerprint(service, at)
+        name = None if known is None or self.fit_cache is None else fit_cache.token(spec, known)
+        key = (service.name, monitor, "fitted")
+        if name is not None:
+            kept = self._memo.get(key)
+            if kept is not None and kept[0] == name:
+                return kept[1]
+            assert self.fit_cache is not None
+            loaded = self.fit_cache.load(service.name, monitor, name)
+            if loaded is not None:
+                with self._lock:
+                    self._memo[key] = (name, loaded)
+                return loaded
+        frame, version = self.reference(service, columns, at)
+        made = self.remember(key, (spec, version), lambda: (fit(frame), version))
+        if name is not None:
+            assert self.fit_cache is not None
+            self.fit_cache.save(service.name, monitor, name, made)
+            with self._lock:
+                self._memo[key] = (name, made)
+        return made
+
+    def _reference_fingerprint(self, service: cfg.Service, at: datetime) -> str | None:
+        """The reference's version without reading it: a rolling window's bounds, or a fixed
+        reference's files (None for a table: only its rows tell)."""
+        spec = service.data.reference
+        if isinstance(spec, cfg.RollingReference):
+            start, end = _rolling_bounds(spec, at)
+            return f"rolling:{iso(start)}/{iso(end)}"
+        if spec is None:
+            return None
+        try:
+            return self.source(service, "reference").fingerprint()
+        except SourceError:
+            return None  # reading it says what is wrong
 
     def reference_rate(self, service: cfg.Service, at: datetime) -> float | None:
         """Rows per second in the reference, for the volume check (once per reference version)."""
@@ -513,6 +566,14 @@ class Runner:
         return kept[1]
 
 
+def _rolling_bounds(spec: cfg.RollingReference, at: datetime) -> tuple[datetime, datetime]:
+    """A rolling reference ``{window, offset}`` ends at ``at - offset`` floored to the hour (to
+    the day for windows of a day or more), so runs within that hour share one fitted reference."""
+    grain = timedelta(days=1) if spec.window >= timedelta(days=1) else timedelta(hours=1)
+    end = _floor(at - spec.offset, grain)
+    return end - spec.window, end
+
+
 def _floor(value: datetime, grain: timedelta) -> datetime:
     return schedule.EPOCH + ((value - schedule.EPOCH) // grain) * grain
 
@@ -542,6 +603,8 @@ def backfill(
     plan.sort(key=lambda item: (item[0], item[2].name, item[1]))
     runner.preload(start, end)
     reports, runner.reports = runner.reports, False  # made once, below
+    # a replay passes through many rolling references once each: fits stay in memory
+    kept_fits, runner.fit_cache = runner.fit_cache, None
     last_end: dict[tuple[str, str], datetime] = {}
     newest_ok: dict[tuple[str, str], tuple[int, datetime, cfg.Service, AnyMonitor]] = {}
     pending: list[RunRecord] = []
@@ -569,7 +632,7 @@ def backfill(
             if on_progress is not None:
                 on_progress(done, len(plan), tick)
     finally:
-        runner.reports = reports
+        runner.reports, runner.fit_cache = reports, kept_fits
     if pending:
         runner.store.save_runs(pending)
     if reports:

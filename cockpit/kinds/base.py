@@ -10,6 +10,7 @@ kind's name.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -130,6 +131,20 @@ class RunContext(Protocol):
         """Rows per second in the reference (None without one)."""
         ...
 
+    def fitted_reference(
+        self,
+        service: Service,
+        monitor: str,
+        columns: Sequence[str],
+        at: datetime,
+        spec: str,
+        fit: Callable[[pd.DataFrame], T],
+    ) -> tuple[T, str]:
+        """``fit(reference)`` and the reference's version, once per version and ``spec`` (a
+        text naming everything the fit depends on besides the rows), kept across runs and
+        across processes, so a new process neither reads the reference nor fits it again."""
+        ...
+
     def preloaded(
         self, service: Service, columns: Sequence[str], window: Window
     ) -> Preloaded | None:
@@ -183,7 +198,8 @@ class Kind:
     without, its SLOs need a timeslice ``good`` condition. ``headline(monitor)``: the SLI of a one-line
     summary of a monitor (and which way is worse). ``after_backfill(ctx, service, monitor, at, window)``:
     details to add to the newest ok run of a backfill (an artefact made once, not per run).
-    ``panel(reader)``: the blocks of the service page's section for a monitor of this kind, from
+    ``imports``: the modules
+    its runs import, imported before a runner's first run (:meth:`warm`). ``panel(reader)``: the blocks of the service page's section for a monitor of this kind, from
     the reads of a :class:`~cockpit.kinds.panels.PanelReader` (see :mod:`cockpit.kinds.panels`);
     without one, the page shows no section for it.
     """
@@ -203,6 +219,13 @@ class Kind:
         None
     )
     panel: Callable[[PanelReader], Sequence[Block]] | None = None
+    # what its runs import (statistics, scipy): imported when a runner starts, so that a run's
+    # duration_s times the monitor, and only for the kinds a config has
+    imports: tuple[str, ...] = ()
+
+    def warm(self) -> None:
+        for module in self.imports:
+            importlib.import_module(module)
 
     def headline_of(self, monitor: Any, slis: Mapping[str, float | None]) -> str:
         """``name=value`` of the monitor's headline SLI in a run's SLIs, or ""."""

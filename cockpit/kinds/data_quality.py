@@ -209,6 +209,7 @@ KIND = KINDS.register(
             }
         ),
         run=run,
+        imports=("monitors.data_quality",),
         headline=lambda _monitor: Headline("valid_rows_share"),
         requires=requires,
         evidence=evidence,

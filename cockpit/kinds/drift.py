@@ -86,9 +86,8 @@ def run(
         threshold=monitor.threshold,
         categorical=categorical,
     )
-    reference, version = ctx.reference(service, columns, at)
-    fitted = ctx.remember(
-        (service.name, monitor.name), version, lambda: drift.fit_reference(reference, spec)
+    fitted, version = ctx.fitted_reference(
+        service, monitor.name, columns, at, repr(spec), lambda ref: drift.fit_reference(ref, spec)
     )
     if ctx.engine(service, columns, window) != "pandas":
         # a column at a time: a categorical one's counts, a numerical one's profile
@@ -105,6 +104,7 @@ def run(
         return _too_few(len(frame), monitor), version
     result = drift.evaluate(frame, fitted)
     if ctx.reports and monitor.report_settings is not None and result.status == "ok":
+        reference, _version = ctx.reference(service, columns, at)
         path = _report(ctx, service, monitor, reference, frame)
         if path is not None:
             result = replace(result, details={**result.details, "report_path": path})
@@ -298,6 +298,7 @@ KIND = KINDS.register(
         model=DriftMonitor,
         slis=frozenset({"drift_share", "drifted_columns", "drift_score"}),
         run=run,
+        imports=("monitors.drift",),
         counts_events=False,
         example_condition="drift_share <= 0.3",
         headline=lambda _monitor: Headline("drift_share", higher_is_better=False),

@@ -440,6 +440,7 @@ KIND = KINDS.register(
         model=PredictionQualityMonitor,
         slis=frozenset({*METRICS, "labelled_share", "unlabelled_share", "rows"}),
         run=run,
+        imports=("monitors.prediction_quality", "monitors.prediction_query"),
         headline=lambda monitor: Headline(monitor.metric, monitor.metric not in LOWER_IS_BETTER),
         requires=requires,
         label_delay=label_delay,

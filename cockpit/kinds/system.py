@@ -169,6 +169,7 @@ KIND = KINDS.register(
             }
         ),
         run=run,
+        imports=("monitors.system",),
         headline=headline,
         evidence=evidence,
         panel=panel,

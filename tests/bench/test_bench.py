@@ -89,3 +89,25 @@ def test_the_scale_case_runs_the_cockpit_on_each_engine_with_equal_slis(tmp_path
     rows = bench_scale.rows_of(cases)
     assert "rows/s" in rows[0].note and "peak RSS" in rows[0].note
     assert rows[1].max_abs_diff <= 1e-9  # pandas beside duckdb at the same size
+
+
+def test_the_cold_case_runs_processes_that_reuse_the_first_ones_fit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bench import bench_cold
+
+    monkeypatch.setattr(bench_cold, "CACHE", tmp_path)
+    written: list[float] = []
+    run_once = bench_cold.run_once
+
+    def watched(config: Path) -> tuple[float, float]:
+        out = run_once(config)
+        [fit] = (config.parent / ".cockpit-cache" / "fitted" / "svc" / "drift").glob("*.pickle")
+        written.append(fit.stat().st_mtime_ns)
+        return out
+
+    monkeypatch.setattr(bench_cold, "run_once", watched)
+    rows = bench_cold.run(20_000, repeat=2)
+    assert [r.case.split(",")[0] for r in rows] == ["drift run", "run-once", "run-once"]
+    assert len(written) == 3 and len(set(written)) == 1  # filed once, loaded by the next two
+    assert all(r.ours_s > 0 for r in rows)

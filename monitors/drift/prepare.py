@@ -118,13 +118,17 @@ class WindowColumn:
             self._blocks[id(buckets)] = kept
         return kept[1]
 
-    def sorted_in(self, buckets: Buckets, chosen: np.ndarray) -> np.ndarray:
-        """The values in the blocks ``chosen`` (ascending), sorted: blocks are value intervals in
-        order, so they come block after block."""
+    def values_in(self, buckets: Buckets, chosen: np.ndarray) -> np.ndarray:
+        """The values in the blocks ``chosen``, in the frame's order (a copy)."""
         block = self.blocks(buckets)
         wanted = np.zeros(buckets.edges.size + 1, dtype=bool)
         wanted[chosen] = True
-        picked = self.values[wanted[block]]
+        return self.values[wanted[block]]
+
+    def sorted_in(self, buckets: Buckets, chosen: np.ndarray) -> np.ndarray:
+        """The values in the blocks ``chosen`` (ascending), sorted: blocks are value intervals in
+        order, so they come block after block."""
+        picked = self.values_in(buckets, chosen)
         picked.sort()
         return picked
 

@@ -4,10 +4,11 @@
 statistic reported is the unnormed distance. Drift when the normed distance >= the threshold,
 0.1 by default.
 
-A window costs its one sort. The area between the two quantile functions is cut into blocks of
-W1_BLOCK values; where the functions cannot cross within a block, its area comes from prefix
-sums (the reference's computed at fit), and only the blocks where they may cross are summed
-segment by segment (equal to scipy's to ~1e-12 relative; see ``_w1``). A window held by an
+A window is not sorted. The area between the two CDFs is cut into blocks at every W1_BLOCK-th
+reference value; where the CDFs cannot cross within a block, its area comes from the counts and
+sums of each side (the reference's computed at fit); the blocks where they may cross are cut
+again at each of their reference values, and only the segments where they do cross have their
+window values sorted (equal to scipy's to ~1e-12 relative; see ``_w1`` and ``_w1_mixed``). A window held by an
 engine has its W1 computed there, from both sides' cumulative counts per distinct value
 (``monitors.drift.queried``); the norming is the same.
 """
@@ -75,8 +76,8 @@ def _w1(ref: WassersteinReference, window: WindowColumn) -> float:
     those ranges do not overlap the sign of F_ref - F_cur is fixed there, and the block's area
     is the difference of the two integrals, which the counts and the sums of (value - block
     start) of each side give: integral of F = (#values below the block's end * length - sum of
-    offsets) / n. Only the blocks where the CDFs may cross are integrated point by point, on the
-    merged values of just those blocks (the window's sorted there alone), as scipy does on all.
+    offsets) / n. The blocks where the CDFs may cross are integrated segment by segment
+    (``_w1_mixed``).
     """
     values, edges = ref.values, ref.buckets.edges
     n1, n2 = values.size, window.rows
@@ -113,21 +114,87 @@ def _w1_mixed(
     ends: np.ndarray,
     cur_below: np.ndarray,
 ) -> float:
-    """integral of |F_ref - F_cur| over the blocks ``mixed``, on their merged points."""
+    """integral of |F_ref - F_cur| over the blocks ``mixed``, the window sorted only where the
+    two CDFs cross.
+
+    The blocks are cut into segments at their ends and at each of their reference values, so
+    F_ref is one number on each segment. F_cur rises within a segment from #cur below it to
+    that plus the segment's count; when the two ranges do not overlap, the segment's area is
+    the difference of the two integrals, F_cur's from the count below and the sum of (segment
+    end - value) over the segment's window values. Only the segments where F_cur crosses F_ref
+    are summed piece by piece between their window values.
+    """
     values = ref.values
     n1, n2 = values.size, window.rows
-    cur = window.sorted_in(ref.buckets, mixed)  # these blocks' window values, in order
-    sizes = cur_below[mixed + 1] - cur_below[mixed]
+    ref_counts = ref.below[mixed + 1] - ref.below[mixed]
     ref_part = values[ranges(ref.below[mixed], ref.below[mixed + 1])]
-    points = np.unique(np.concatenate((starts[mixed], ends[mixed], ref_part, cur)))
+    # each block's start, reference values and end, block after block: already in order
+    sizes = ref_counts + 2
+    at = np.cumsum(sizes) - sizes
+    laid = np.empty(int(sizes.sum()))
+    laid[at] = starts[mixed]
+    laid[at + sizes - 1] = ends[mixed]
+    laid[ranges(at + 1, at + 1 + ref_counts)] = ref_part
+    points = laid[np.concatenate(([True], laid[1:] != laid[:-1]))]
     left, right = points[:-1], points[1:]
+    if left.size == 0:  # the blocks are one point: no length
+        return 0.0
     # a segment belongs to a mixed block when it starts inside one and ends by its end
-    home = np.searchsorted(starts[mixed], left, side="right") - 1
-    inside = (home >= 0) & (right <= ends[mixed][np.maximum(home, 0)])
-    left, right = left[inside], right[inside]
-    at_ref = np.searchsorted(values, left, side="right")
-    # #cur <= x in block j = cur_below[j] + #(j's values <= x); `cur` holds the earlier mixed
-    # blocks' values before j's and the later ones after, all on the right side of x
-    base = cur_below[mixed] - (np.cumsum(sizes) - sizes)
-    at_cur = np.searchsorted(cur, left, side="right") + base[home[inside]]
-    return float(np.dot(np.abs(at_ref / n1 - at_cur / n2), right - left))
+    home = np.maximum(np.searchsorted(starts[mixed], left, side="right") - 1, 0)
+    inside = (left >= starts[mixed][home]) & (right <= ends[mixed][home])
+    # F_ref on each segment: #ref <= its start (the earlier mixed blocks' values counted out)
+    ref_offset = np.cumsum(ref_counts) - ref_counts
+    ref_le = (
+        np.searchsorted(ref_part, left, side="right") - ref_offset[home] + ref.below[mixed][home]
+    )
+    # the window's values in these blocks, each in its segment (the last end is closed)
+    cur = window.sorted_in(ref.buckets, mixed)  # sorted, so the searches below run in order
+    segment = np.minimum(np.searchsorted(points, cur, side="right") - 1, left.size - 1)
+    count = np.bincount(segment, minlength=left.size)
+    offsets = np.bincount(segment, weights=cur - left[segment], minlength=left.size)
+    before = np.cumsum(count) - count  # the window's values in earlier segments
+    # each block's first segment (a block of no length, at the last point, has none)
+    first = np.minimum(np.searchsorted(points, starts[mixed]), left.size - 1)
+    cur_lt = cur_below[mixed][home] + before - before[first][home]
+    # n1 n2 (F_ref - F_cur) at the segment's end, an exact integer; F_ref <= F_cur throughout
+    # when it is <= 0 at the start, F_cur <= F_ref throughout when it is >= 0 at the end
+    at_end = ref_le * n2 - (cur_lt + count) * n1
+    ref_under = inside & (ref_le * n2 <= cur_lt * n1)
+    cur_under = inside & ~ref_under & (at_end >= 0)
+    # integral of F_ref - F_cur over the segment: from its end, F_cur's steps added back
+    signed = (at_end * (right - left) + n1 * offsets) / (n1 * n2)
+    total = float(signed[cur_under].sum()) - float(signed[ref_under].sum())
+    crossing = inside & ~ref_under & ~cur_under
+    if crossing.any():
+        total += _w1_crossing(cur, segment, crossing, left, right, ref_le, cur_lt, n1, n2)
+    return total
+
+
+def _w1_crossing(
+    cur: np.ndarray,
+    segment: np.ndarray,
+    crossing: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    ref_le: np.ndarray,
+    cur_lt: np.ndarray,
+    n1: int,
+    n2: int,
+) -> float:
+    """integral of |F_ref - F_cur| over the segments ``crossing``, piece by piece between
+    their window values (``cur``, sorted; F_cur steps up by 1 / n2 at each)."""
+    picked = crossing[segment]
+    ys, segs = cur[picked], segment[picked]  # sorted, segment after segment
+    heads = np.flatnonzero(np.concatenate(([True], segs[1:] != segs[:-1])))
+    rank = np.arange(ys.size) - np.repeat(heads, np.diff(np.append(heads, ys.size)))
+    following = np.append(ys[1:], 0.0)
+    last = np.append(segs[1:] != segs[:-1], True)
+    following[last] = right[segs[last]]
+    # n1 n2 |F_ref - F_cur| from each value to the next, and from the segment's start to its
+    # first value (F_cur there is #cur below the segment)
+    gap = np.abs(ref_le[segs] * n2 - (cur_lt[segs] + rank + 1) * n1)
+    area = float(np.dot(gap, following - ys))
+    first = segs[heads]
+    gap = np.abs(ref_le[first] * n2 - cur_lt[first] * n1)
+    area += float(np.dot(gap, ys[heads] - left[first]))
+    return area / (n1 * n2)

@@ -200,3 +200,43 @@ def test_columns_tested_on_every_core_give_what_one_thread_gives(
     assert (os.cpu_count() or 1) < 2 or any(name.startswith("drift") for name in seen)
     assert parallel.details == serial.details and parallel.slis == serial.slis
     assert threading.active_count() == started  # the pool is gone with the call
+
+
+def _awkward(rng: np.random.Generator, n: int, shift: float) -> pd.DataFrame:
+    """Ties, signed zeros, NaN and infinities, a constant column, all as nullable Float64."""
+    ties = np.round(rng.normal(shift, 1, n), 1)
+    zeros = rng.choice([0.0, -0.0, 1.0, -1.0], n)
+    zeros[: n // 10] = np.where(rng.random(n // 10) < 0.5, np.inf, -np.inf)
+    frame = pd.DataFrame(
+        {
+            "ties": ties,
+            "zeros": zeros,
+            "spread": rng.lognormal(shift, 2, n),
+            "constant": np.full(n, 2.5),
+        }
+    ).astype("Float64")
+    frame.loc[rng.random(n) < 0.05, "ties"] = pd.NA
+    frame.loc[rng.random(n) < 0.05, "spread"] = np.nan
+    return frame
+
+
+@pytest.mark.parametrize("method", ["ks", "wasserstein"])
+def test_the_sort_free_paths_equal_scipy_on_ties_zeros_nan_infinities_and_constants(
+    method: str,
+) -> None:
+    from scipy import stats
+
+    rng = np.random.default_rng(11)
+    reference, current = _awkward(rng, 30_000, 0.0), _awkward(rng, 25_000, 0.2)
+    fitted = fit_reference(reference, DriftSpec(tuple(reference.columns), method))
+    details = evaluate(current, fitted).details["columns"]
+    for name in reference.columns:
+        ref = reference[name].to_numpy(dtype=float, na_value=np.nan)
+        cur = current[name].to_numpy(dtype=float, na_value=np.nan)
+        ref, cur = ref[np.isfinite(ref)], cur[np.isfinite(cur)]  # as Evidently drops them
+        if method == "ks":
+            assert details[name]["statistic"] == stats.ks_2samp(ref, cur).statistic, name
+        else:
+            expected = stats.wasserstein_distance(ref, cur)
+            assert details[name]["statistic"] == pytest.approx(expected, rel=1e-11, abs=1e-15)
+        assert details[name]["current_rows"] == cur.size, name

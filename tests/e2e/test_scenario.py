@@ -27,7 +27,9 @@ def _t(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-@pytest.fixture(scope="module")
+# session-scoped though used here only: under pytest -n, tests of other modules may run between
+# this module's tests on its worker, which would tear a module fixture down and backfill again
+@pytest.fixture(scope="session")
 def backfilled(
     scenario_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Store, dict, Config]:

@@ -105,7 +105,8 @@ class Runner:
         self.config = config
         self.store = store
         self._sources: dict[tuple[str, str], DataSource] = {}
-        self._fixed_refs: dict[str, tuple[pd.DataFrame, str]] = {}
+        # service -> (its files' fingerprint, the reference's rows, their version)
+        self._fixed_refs: dict[str, tuple[str | None, pd.DataFrame, str]] = {}
         self.reports = True  # artefacts such as Evidently reports, for monitors that ask
         self.fit_cache: FitCache | None = FitCache(config.base_dir / FIT_FOLDER)
         self._rates: dict[tuple[str, str], float | None] = {}
@@ -304,16 +305,18 @@ class Runner:
         if isinstance(spec, cfg.RollingReference):
             start, end = _rolling_bounds(spec, at)
             frame = self.source(service, "current").read(columns, start, end)
-            return frame, f"rolling:{iso(start)}/{iso(end)}"
-        if service.name not in self._fixed_refs:
-            source = self.source(service, "reference")
+            return frame, _rolling_version(start, end)
+        source = self.source(service, "reference")
+        known = source.fingerprint()  # files changed since they were read: read them again
+        kept = self._fixed_refs.get(service.name)
+        if kept is None or (known is not None and kept[0] != known):
             frame = source.read(None)
             digest = hashlib.sha256(
                 pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()
             ).hexdigest()
-            with self._lock:  # two first runs read it both; one keeps it
-                self._fixed_refs.setdefault(service.name, (frame, f"fixed:{digest[:16]}"))
-        frame, version = self._fixed_refs[service.name]
+            with self._lock:  # two first runs read it both; the last keeps it
+                self._fixed_refs[service.name] = (known, frame, f"fixed:{digest[:16]}")
+        _known, frame, version = self._fixed_refs[service.name]
         missing = [c for c in columns if c not in frame.columns]
         if missing:
             raise SourceError(
@@ -337,23 +340,20 @@ class Runner:
         known = self._reference_fingerprint(service, at)
         name = None if known is None or self.fit_cache is None else fit_cache.token(spec, known)
         key = (service.name, monitor, "fitted")
-        if name is not None:
-            kept = self._memo.get(key)
-            if kept is not None and kept[0] == name:
-                return kept[1]
-            assert self.fit_cache is not None
-            loaded = self.fit_cache.load(service.name, monitor, name)
-            if loaded is not None:
-                with self._lock:
-                    self._memo[key] = (name, loaded)
-                return loaded
-        frame, version = self.reference(service, columns, at)
-        made = self.remember(key, (spec, version), lambda: (fit(frame), version))
-        if name is not None:
-            assert self.fit_cache is not None
-            self.fit_cache.save(service.name, monitor, name, made)
-            with self._lock:
-                self._memo[key] = (name, made)
+        cache = self.fit_cache
+        if name is None or cache is None:  # known once read: kept in this process only
+            frame, version = self.reference(service, columns, at)
+            return self.remember(key, (spec, version), lambda: (fit(frame), version))
+        kept = self._memo.get(key)
+        if kept is not None and kept[0] == name:
+            return kept[1]
+        made = cache.load(service.name, monitor, name)
+        if made is None:
+            frame, version = self.reference(service, columns, at)
+            made = (fit(frame), version)
+            cache.save(service.name, monitor, name, made)
+        with self._lock:
+            self._memo[key] = (name, made)
         return made
 
     def _reference_fingerprint(self, service: cfg.Service, at: datetime) -> str | None:
@@ -361,8 +361,7 @@ class Runner:
         reference's files (None for a table: only its rows tell)."""
         spec = service.data.reference
         if isinstance(spec, cfg.RollingReference):
-            start, end = _rolling_bounds(spec, at)
-            return f"rolling:{iso(start)}/{iso(end)}"
+            return _rolling_version(*_rolling_bounds(spec, at))
         if spec is None:
             return None
         try:
@@ -572,6 +571,10 @@ def _rolling_bounds(spec: cfg.RollingReference, at: datetime) -> tuple[datetime,
     grain = timedelta(days=1) if spec.window >= timedelta(days=1) else timedelta(hours=1)
     end = _floor(at - spec.offset, grain)
     return end - spec.window, end
+
+
+def _rolling_version(start: datetime, end: datetime) -> str:
+    return f"rolling:{iso(start)}/{iso(end)}"
 
 
 def _floor(value: datetime, grain: timedelta) -> datetime:

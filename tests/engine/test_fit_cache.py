@@ -182,3 +182,16 @@ def test_a_runner_imports_what_its_kinds_run_and_no_more(project: Path, tmp_path
     }
     assert out["drift"] == "['monitors.drift', 'scipy.stats']"
     assert out["quality"] == "['monitors.data_quality']"
+
+
+def test_one_runner_reads_a_rewritten_reference_again(project: Path) -> None:
+    """A daemon's runner keeps the reference's rows; rewritten files are read and fitted again,
+    never filed under their new fingerprint with the old rows."""
+    loaded = load_config(project)
+    runner = Runner(loaded, Store(loaded.store_url()))
+    [first] = runner.run_once(AT).runs
+    _write(project.parent, "reference.parquet", 1.0, 3)
+    [moved] = runner.run_once(AT).runs
+    assert moved.reference_version != first.reference_version
+    assert moved.details["columns"]["x"]["drifted"] is True
+    assert _run(project)["version"] == moved.reference_version  # what the cache kept

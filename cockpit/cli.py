@@ -34,7 +34,7 @@ db_app = typer.Typer(help="The store.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 store_app = typer.Typer(help="The store's retention: prune.", no_args_is_help=True)
 app.add_typer(store_app, name="store")
-slo_app = typer.Typer(help="SLO state.", no_args_is_help=True)
+slo_app = typer.Typer(help="SLO state; SLOs as OpenSLO and Prometheus rules.", no_args_is_help=True)
 app.add_typer(slo_app, name="slo")
 alerts_app = typer.Typer(
     help="Alerts: list, ack, silence, silences, unsilence.", no_args_is_help=True
@@ -44,6 +44,8 @@ actions_app = typer.Typer(help="Retrain, rollback and custom actions.", no_args_
 app.add_typer(actions_app, name="actions")
 incidents_app = typer.Typer(help="Incidents and postmortems.", no_args_is_help=True)
 app.add_typer(incidents_app, name="incidents")
+dashboards_app = typer.Typer(help="Grafana dashboards over /metrics.", no_args_is_help=True)
+app.add_typer(dashboards_app, name="dashboards")
 
 ByOpt = Annotated[str, typer.Option("--by", help="who does this (recorded in the audit log)")]
 
@@ -590,6 +592,76 @@ def incidents_export(
     else:
         out.write_text(text)
         typer.echo(f"wrote {out}", err=True)
+
+
+OutOpt = Annotated[Path | None, typer.Option("--out", help="write to this file instead of stdout")]
+
+
+def _write(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        out.write_text(text if text.endswith("\n") else text + "\n")
+        typer.echo(f"wrote {out}", err=True)
+
+
+@slo_app.command("export")
+def slo_export(
+    config: ConfigArg,
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format", help="openslo (OpenSLO v1 YAML) or prometheus (a rules file, Sloth's shape)"
+        ),
+    ] = "openslo",
+    out: OutOpt = None,
+) -> None:
+    """The config's SLOs for another tool: OpenSLO v1 documents, or Prometheus recording and
+    multi-window burn-rate alert rules."""
+    loaded = _load(config)
+    if format == "openslo":
+        from cockpit.interop import openslo
+
+        _write(openslo.export(loaded), out)
+    elif format == "prometheus":
+        from cockpit.interop import prometheus_rules
+
+        _write(prometheus_rules.export(loaded), out)
+    else:
+        raise typer.BadParameter(f"unknown format {format!r}: write openslo or prometheus")
+
+
+@slo_app.command("import")
+def slo_import(
+    file: Annotated[Path, typer.Argument(help="an OpenSLO v1 YAML file", show_default=False)],
+    format: Annotated[str, typer.Option("--format", help="openslo")] = "openslo",
+    out: OutOpt = None,
+) -> None:
+    """A cockpit config from OpenSLO ratio SLOs over Prometheus metrics; what cannot be mapped
+    is printed on stderr by document and field."""
+    if format != "openslo":
+        raise typer.BadParameter(f"unknown format {format!r}: write openslo")
+    from cockpit.interop import openslo
+
+    try:
+        text = file.read_text()
+    except OSError as exc:
+        typer.echo(f"error: cannot read {file}: {exc.strerror}", err=True)
+        raise typer.Exit(1) from None
+    with _reported():
+        converted, unmapped = openslo.import_(text, str(file))
+    for item in unmapped:
+        typer.echo(f"{file}: not mapped: {item}", err=True)
+    _write(converted, out)
+
+
+@dashboards_app.command("export")
+def dashboards_export(config: ConfigArg, out: OutOpt = None) -> None:
+    """A Grafana dashboard JSON over the cockpit's metrics: one row per service."""
+    from cockpit.interop import grafana
+
+    loaded = _load(config)
+    _write(json.dumps(grafana.export(loaded), indent=2), out)
 
 
 @db_app.command("upgrade")

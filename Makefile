@@ -17,11 +17,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Debian's Chromium (browser end-to-end test), Prometheus (a real query API) and Java 17 (the
-# local Spark Connect server of the Spark tests), when missing
+# Debian's Chromium (browser end-to-end test), Prometheus (a real query API), Alertmanager (what
+# the Alertmanager sink posts to) and Java 17 (the local Spark Connect server of the Spark
+# tests), when missing
 test-deps: $(STAMP)
 	sh scripts/install-browser.sh
 	sh scripts/install-prometheus.sh
+	sh scripts/install-alertmanager.sh
 	sh scripts/install-java.sh
 
 lint: $(STAMP)

@@ -7,7 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-DEFAULT_ALLOWED_HOSTS = ("hooks.slack.com", "slack.com", "api.github.com", "gitlab.com")
+DEFAULT_ALLOWED_HOSTS = (
+    "hooks.slack.com",
+    "slack.com",
+    "events.pagerduty.com",
+    "api.github.com",
+    "gitlab.com",
+)
 
 
 def host_is_allowed(host: str, allowed: Iterable[str]) -> bool:

@@ -452,8 +452,8 @@ def alerts_ack(
     """Acknowledge a firing alert: no more repeats until it resolves."""
     from cockpit.ops import ack
 
-    with _opened(config) as (_, store):
-        row = ack(store, alert_id, _operator(by))
+    with _opened(config) as (loaded, store):
+        row = ack(store, alert_id, _operator(by), loaded)
     typer.echo(f"alert #{row.id} {row.service}/{row.slo} ({row.severity}) acked by {row.acked_by}")
 
 
@@ -524,8 +524,8 @@ def alerts_unsilence(
     """End a silence now: matching alerts notify again."""
     from cockpit.ops import end_silence, matcher_text
 
-    with _opened(config) as (_, store):
-        row = end_silence(store, silence_id, _operator(by))
+    with _opened(config) as (loaded, store):
+        row = end_silence(store, silence_id, _operator(by), loaded)
     typer.echo(f"silence #{row.id} of {matcher_text(row)} ended by {row.ended_by}")
 
 

@@ -17,8 +17,9 @@ from typing import Any
 
 from alerting import guards
 from alerting.delivery import short_key
+from alerting.sinks.base import Acked, SilenceChanged, SilenceView
 from cockpit.config import models as cfg
-from cockpit.engine import actions, incidents
+from cockpit.engine import actions, incidents, notify
 from cockpit.engine.alerts import alert_slos, silence_rule
 from cockpit.errors import CockpitError, UsageError
 from cockpit.store import ActionRecord, Alert, Connection, Incident, Silence, Store, utcnow
@@ -39,9 +40,10 @@ class ConflictError(CockpitError):
 # --- alerts ------------------------------------------------------------------------------------
 
 
-def ack(store: Store, alert_id: int, actor: str) -> Alert:
+def ack(store: Store, alert_id: int, actor: str, config: cfg.Config | None = None) -> Alert:
     """Acknowledge a firing alert: no more repeats until it resolves. Acking twice, or acking
-    a resolved alert, is refused (and writes nothing)."""
+    a resolved alert, is refused (and writes nothing). With ``config``, notifiers that track
+    acknowledgements (PagerDuty) are told, in the same transaction."""
     with store.begin() as conn:
         alert = alert_repo.get(conn, alert_id)
         if alert is None:
@@ -63,6 +65,8 @@ def ack(store: Store, alert_id: int, actor: str) -> Alert:
         acked = alert_repo.get(conn, alert_id)
         assert acked is not None
         incidents.on_ack(conn, acked, actor, now)
+        if config is not None:
+            notify.queue(conn, config, Acked(notify.alert_view(config, acked, now), actor, now))
         return acked
 
 
@@ -149,11 +153,16 @@ def add_silence(
         incidents.on_silence(
             conn, [a for a in matched if _matches(silence, a, now)], now, text, actor
         )
+        if config is not None:
+            notify.queue(conn, config, SilenceChanged(_silence_view(silence)))
         return silence
 
 
-def end_silence(store: Store, silence_id: int, actor: str) -> Silence:
-    """End a silence now (it is kept, with who ended it); matching alerts notify again."""
+def end_silence(
+    store: Store, silence_id: int, actor: str, config: cfg.Config | None = None
+) -> Silence:
+    """End a silence now (it is kept, with who ended it); matching alerts notify again. With
+    ``config``, a notifier that mirrors silences (Alertmanager) ends its copy too."""
     now = utcnow()
     with store.begin() as conn:
         silence = alert_repo.silence(conn, silence_id)
@@ -170,7 +179,22 @@ def end_silence(store: Store, silence_id: int, actor: str) -> Silence:
         _refresh_silenced(conn, now)
         text = f"{actor} ended the silence of {matcher_text(silence)}"
         incidents.on_silence(conn, was, now, text, actor)
+        if config is not None:
+            notify.queue(conn, config, SilenceChanged(_silence_view(ended), ended=True))
         return ended
+
+
+def _silence_view(silence: Silence) -> SilenceView:
+    return SilenceView(
+        id=silence.id or 0,
+        service=silence.service,
+        slo=silence.slo,
+        severity=silence.severity,
+        starts_at=silence.starts_at,
+        ends_at=silence.ends_at,
+        reason=silence.reason,
+        created_by=silence.created_by,
+    )
 
 
 def _matches(silence: Silence, alert: Alert, at: datetime) -> bool:

@@ -8,7 +8,9 @@ alert engine, the outbox and the config ask the registry and never branch on a s
 Two sections of the config hold sinks' settings:
 
 - ``notifiers.<name>``: a **notifier**, told about alerts: a :class:`Fired` group, a
-  :class:`Resolved` alert, an :class:`Escalated` action. It makes messages (:class:`Message`)
+  :class:`Resolved` alert, an :class:`Escalated` action, every evaluation's :class:`Cycle`
+  (what fires now), an :class:`Acked` alert, a :class:`SilenceChanged`; each notifier takes
+  the notices it needs and makes no message of the others. It makes messages (:class:`Message`)
   of each notice, which the engine queues in the outbox in the same transaction as the alerts
   they are about (a notifier's outbox row holds ``{"message": body, "severity": ..., "alert_ids": [...]}``).
 - ``webhooks.<name>``: endpoints that actions call (retrain, rollback), all served by the
@@ -57,6 +59,11 @@ class AlertView:
     resolved_at: datetime | None = None
     owner: str | None = None
     id: int | None = None  # the alert's id in the store
+    silenced: bool = False  # a silence in the cockpit matches it now
+    acked: bool = False
+    notified: bool = False  # a notifier was told of it while it fired
+    runbook_url: str | None = None
+    cadence: timedelta | None = None  # how often its SLO is evaluated (its monitor's interval)
 
 
 @dataclass(frozen=True)
@@ -88,7 +95,51 @@ class Escalated:
     link: str | None
 
 
-Notice = Fired | Resolved | Escalated
+@dataclass(frozen=True)
+class Cycle:
+    """Every alert that fires after one evaluation, notified or not, and every alert that
+    resolved in it: for a notifier that holds the state of alerts rather than messages
+    (Alertmanager, which forgets an alert nobody posts again). ``wall`` is the real clock
+    when the cycle ran; ``stamp`` the moment evaluated (a replay's past)."""
+
+    firing: tuple[AlertView, ...]
+    resolved: tuple[AlertView, ...]
+    stamp: str
+    wall: datetime
+
+
+@dataclass(frozen=True)
+class Acked:
+    """Someone acknowledged a firing alert in the cockpit."""
+
+    alert: AlertView
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class SilenceView:
+    """A silence made in the cockpit; ``None`` in a matcher matches anything."""
+
+    id: int
+    service: str | None
+    slo: str | None
+    severity: str | None
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+    created_by: str
+
+
+@dataclass(frozen=True)
+class SilenceChanged:
+    """A silence was added, or ended early (``ended``), in the cockpit."""
+
+    silence: SilenceView
+    ended: bool = False
+
+
+Notice = Fired | Resolved | Escalated | Cycle | Acked | SilenceChanged
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """The sinks the cockpit ships with: importing this module registers them."""
 
-from alerting.sinks import slack, webhook
+from alerting.sinks import alertmanager, pagerduty, slack, webhook
 
-BUILTIN = (slack.SINK, webhook.SINK)
+BUILTIN = (slack.SINK, alertmanager.SINK, pagerduty.SINK, webhook.SINK)

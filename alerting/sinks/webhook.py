@@ -20,12 +20,10 @@ import hashlib
 import hmac
 import json
 import time
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-import httpx
 from pydantic import Field, model_validator
 
 from alerting import delivery
@@ -33,6 +31,7 @@ from alerting.hosts import url_is_allowed
 from alerting.sinks import registry
 from alerting.sinks.base import Context, Outgoing, Sink
 from alerting.sinks.fields import Duration, EnvName, Settings
+from alerting.sinks.http import PreparedRequest, post
 
 USER_AGENT = "ml-sre-cockpit"
 GITHUB_MAX_KEYS = 10  # repository_dispatch caps client_payload at 10 top-level keys
@@ -81,22 +80,6 @@ def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
         raise ValueError("the signing secret after whsec_ is not valid base64") from None
     digest = hmac.new(key, f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
     return "v1," + base64.b64encode(digest).decode()
-
-
-@dataclass(frozen=True)
-class PreparedRequest:
-    method: str
-    url: str
-    headers: dict[str, str]
-    body: bytes
-
-    def __repr__(self) -> str:
-        headers = {
-            k: ("***" if k.lower() == "authorization" else v) for k, v in self.headers.items()
-        }
-        return f"PreparedRequest({self.method} {self.url}, headers={headers}, body={len(self.body)} bytes)"
-
-    __str__ = __repr__
 
 
 def _compact(data: Any) -> bytes:
@@ -174,44 +157,6 @@ def build_request(
     raise ValueError(
         f"unknown webhook style {style!r} (standard, github_dispatch or gitlab_trigger)"
     )
-
-
-def post(request: PreparedRequest, *, timeout_s: float = 10.0) -> delivery.DeliveryResult:
-    """One attempt; never raises. Success is a 2xx answer."""
-    started = time.perf_counter()
-    try:
-        with httpx.Client(timeout=httpx.Timeout(timeout_s), follow_redirects=False) as client:
-            response = client.request(
-                request.method, request.url, headers=request.headers, content=request.body
-            )
-    except httpx.TimeoutException:
-        return delivery.DeliveryResult(
-            False, None, _ms(started), error=f"timed out after {timeout_s:g}s"
-        )
-    except httpx.HTTPError as exc:
-        return delivery.DeliveryResult(
-            False, None, _ms(started), error=delivery.redact(f"{exc.__class__.__name__}: {exc}")
-        )
-    status = response.status_code
-    ok = 200 <= status < 300
-    retry_after = (
-        delivery.parse_retry_after(response.headers.get("retry-after"))
-        if status in (429, 503)
-        else None
-    )
-    return delivery.DeliveryResult(
-        ok=ok,
-        status_code=status,
-        latency_ms=_ms(started),
-        retry_after_s=retry_after,
-        retryable=ok or status >= 500 or status in delivery.RETRYABLE_4XX,
-        response_excerpt=delivery.excerpt(response.text),
-        error=None if ok else f"HTTP {status}",
-    )
-
-
-def _ms(started: float) -> float:
-    return (time.perf_counter() - started) * 1000
 
 
 class Webhook(Sink):

@@ -61,7 +61,7 @@ else:
         )
         if st.form_submit_button("Acknowledge", disabled=not labels):
             shared.write(
-                lambda: ops.ack(store, int(choice), operator.name),
+                lambda: ops.ack(store, int(choice), operator.name, config),
                 lambda acked: (
                     f"Alert {acked.id} ({acked.service}/{acked.slo}) acknowledged by "
                     f"{operator.name}: no more repeats until it resolves."
@@ -112,7 +112,7 @@ else:
             )
             if st.form_submit_button("End silence now"):
                 shared.write(
-                    lambda: ops.end_silence(store, int(chosen), operator.name),
+                    lambda: ops.end_silence(store, int(chosen), operator.name, config),
                     lambda ended: (
                         f"Silence {ended.id} of {ops.matcher_text(ended)} ended by "
                         f"{operator.name}: matching alerts notify again."

@@ -106,6 +106,9 @@ class SLO(Strict):
     min_events: int = Field(default=0, ge=0, description="fewer events in a window: no alert")
     tiers: list[AlertTier] | None = Field(default=None, description="default: the SRE Workbook's")
     description: str | None = None
+    runbook_url: str | None = Field(
+        default=None, description="what to do when it fires (default: the service's)"
+    )
 
     @field_validator("objective", mode="before")
     @classmethod
@@ -199,6 +202,9 @@ class Service(Strict):
     name: str
     owner: str | None = None
     description: str | None = None
+    runbook_url: str | None = Field(
+        default=None, description="the service's runbook, linked from its alerts"
+    )
     engine: EngineName = Field(
         default="auto",
         description="where windows are computed: auto (in process when they fit, DuckDB when "

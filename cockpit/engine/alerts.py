@@ -20,13 +20,13 @@ from typing import Any
 from alerting.health import BROKEN_PREFIX, Trouble, monitor_alert_slo
 from alerting.lifecycle import Decision, Episode, Firing, decide
 from alerting.lifecycle import Silence as SilenceRule
-from alerting.sinks.base import AlertView, Fired, Resolved
+from alerting.sinks.base import AlertView, Cycle, Fired, Resolved
 from cockpit.config import models as cfg
 from cockpit.durations import format_duration
 from cockpit.engine import actions, health, incidents, notify
 from cockpit.engine.slos import SloReport
 from cockpit.kinds.registry import KINDS
-from cockpit.store import Alert, Connection, Silence, Store, run_details
+from cockpit.store import Alert, Connection, Silence, Store, run_details, utcnow
 from cockpit.store import alerts as repo
 from cockpit.timefmt import iso, iso_or_none
 
@@ -161,6 +161,7 @@ def process(
     new_actions: list[int] = []
     with store.begin() as conn:
         fired: dict[str, list[AlertView]] = {}
+        views: list[AlertView] = []
         for decision in decisions:
             row = _apply(
                 conn,
@@ -173,14 +174,25 @@ def process(
             if decision.kind in ("fire", "resolve"):
                 incidents.on_alert(conn, row, decision.kind, at)
             touched.append(row)
-            view = notify.alert_view(config, row)
+            view = notify.alert_view(config, row, at)
+            views.append(view)
             if decision.notify and decision.kind in ("fire", "repeat"):
                 fired.setdefault(decision.service, []).append(view)
             elif decision.notify and decision.kind == "resolve" and send:
                 notify.queue(conn, config, Resolved(view, iso(at)))
         if send:
-            for service, views in fired.items():
-                notify.queue(conn, config, Fired(service, tuple(views), iso(at)))
+            for service, group in fired.items():
+                notify.queue(conn, config, Fired(service, tuple(group), iso(at)))
+            cycle = Cycle(
+                firing=tuple(v for v in views if v.state == "firing"),
+                resolved=tuple(
+                    v for d, v in zip(decisions, views, strict=True) if d.kind == "resolve"
+                ),
+                stamp=iso(at),
+                wall=utcnow(),
+            )
+            if cycle.firing or cycle.resolved:
+                notify.queue(conn, config, cycle)
         for decision, row in zip(decisions, touched, strict=True):
             if (
                 decision.kind == "fire"

@@ -11,11 +11,14 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
+from alerting.health import BROKEN_PREFIX
 from alerting.sinks import registry as sinks
 from alerting.sinks.base import AlertView, Message, Notice, Sink
 from cockpit.config import models as cfg
+from cockpit.engine import schedule
 from cockpit.store import Alert, Connection
 from cockpit.store import outbox as outbox_repo
 
@@ -26,15 +29,22 @@ def cockpit_link(config: cfg.Config, service: str, page: str = "service") -> str
     return f"{config.cockpit_url.rstrip('/')}/{page}?service={service}"
 
 
-def alert_view(config: cfg.Config, row: Alert) -> AlertView:
-    """An alert episode as notifiers show it: with its SLO's objective, its service's owner
-    and a link to the cockpit."""
-    objective = None
-    owner = None
+def alert_view(config: cfg.Config, row: Alert, at: datetime | None = None) -> AlertView:
+    """An alert episode as notifiers show it: with its SLO's objective and runbook, its
+    service's owner, a link to the cockpit, and how often it is evaluated (at ``at``)."""
+    objective = owner = runbook = cadence = None
     try:
         service = config.service(row.service)
         owner = service.owner
-        objective = next((s.objective for s in service.slos if s.name == row.slo), None)
+        runbook = service.runbook_url
+        slo = next((s for s in service.slos if s.name == row.slo), None)
+        monitor_name = slo.monitor if slo is not None else row.slo.removeprefix(BROKEN_PREFIX)
+        if slo is not None:
+            objective = slo.objective
+            runbook = slo.runbook_url or runbook
+        monitor = next((m for m in service.monitors if m.name == monitor_name), None)
+        if monitor is not None and at is not None:
+            cadence = schedule.interval(monitor, at)
     except StopIteration:
         pass
     return AlertView(
@@ -55,6 +65,11 @@ def alert_view(config: cfg.Config, row: Alert) -> AlertView:
         resolved_at=row.resolved_at,
         owner=owner,
         id=row.id,
+        silenced=bool(row.silenced),
+        acked=row.acked_at is not None,
+        notified=(row.notifications or 0) > 0,
+        runbook_url=runbook,
+        cadence=cadence,
     )
 
 

@@ -11,7 +11,9 @@ holds two edges or more (where a skewed distribution crowds its edges), equal-wi
 Each cell keeps the bucket of a point just below it (a lower bound whatever the rounding of
 ``(value - lo) * scale``) and how many edges lie from there to just past it: none, and the
 bound is the bucket; one, and one comparison decides; more, and the value goes to the finer
-table, or, past that one, to ``searchsorted``. With the counts and sums per bucket
+table, or, past that one, to ``searchsorted``. The tables leave out the outermost edges (one in
+:data:`TAIL_EDGES` at each end): a long tail would otherwise stretch every cell, and the few
+values out there are binary-searched. With the counts and sums per bucket
 (``np.bincount``), a window's distribution is known at the reference's edges in O(n), which is
 all the KS and Wasserstein statistics need away from the few buckets where the samples
 interleave.
@@ -25,10 +27,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-CELLS_PER_EDGE = 8  # lookup cells per edge, in each table
+CELLS_PER_EDGE = 16  # lookup cells per edge, in each table
 MAX_CELLS = 1 << 24  # per table
 ULPS_PER_CELL = 64  # a cell is at least this many float steps wide
 MARGIN_ULPS = 8  # float steps a value's cell may be off by rounding, allowed for on each side
+TAIL_EDGES = 200  # one edge in this many, at each end, is left out of the tables
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,7 +43,7 @@ class _Table:
     scale: float
     cells: int
     guess: np.ndarray  # int64
-    reach: np.ndarray  # int64: 0 exact, 1 one comparison, more: look closer
+    reach: np.ndarray  # uint8: 0 exact, 1 one comparison, 2 look closer (small: cache-friendly)
 
 
 def _bounds(
@@ -62,6 +65,11 @@ def _cells_within(span: float, narrowest: float, wanted: int) -> int:
     return int(max(0, min(wanted, MAX_CELLS, span // narrowest)))
 
 
+def _kinds(reach: np.ndarray) -> np.ndarray:
+    """How many edges may lie above a cell's guess, as the lookup needs it: 0, 1 or 2 (more)."""
+    return np.minimum(reach, 2).astype(np.uint8)
+
+
 class Buckets:
     """Sorted ``edges`` (non-decreasing float64) and their lookup tables."""
 
@@ -72,8 +80,11 @@ class Buckets:
         if not np.all(np.isfinite(edges)) or bool(np.any(edges[1:] < edges[:-1])):
             raise ValueError("bucket edges must be finite and sorted")
         self.edges = edges
-        self.lo = float(edges[0])
-        hi = float(edges[-1])
+        # the tables span the edges but the few outermost on each side, where a long tail
+        # would stretch every cell: values out there are binary-searched
+        trim = edges.size // TAIL_EDGES
+        self.lo = float(edges[trim])
+        hi = float(edges[edges.size - 1 - trim])
         magnitude = max(abs(self.lo), abs(hi))
         self._margin = float(np.spacing(magnitude)) * MARGIN_ULPS
         self._narrowest = float(np.spacing(magnitude)) * ULPS_PER_CELL
@@ -85,19 +96,21 @@ class Buckets:
         scale = cells / (hi - self.lo)
         starts = self.lo + np.arange(cells) / scale
         guess, reach = _bounds(edges, starts, 1 / scale, self._margin)
-        self._top = _Table(self.lo, scale, cells, guess, reach)
-        self._refine(starts, scale, cells_per_edge)
+        self._top = _Table(self.lo, scale, cells, guess, _kinds(reach))
+        self._refine(starts, scale, cells_per_edge, reach)
 
-    def _refine(self, starts: np.ndarray, scale: float, cells_per_edge: int) -> None:
-        """Sub-cells in each cell that may hold two edges or more."""
+    def _refine(
+        self, starts: np.ndarray, scale: float, cells_per_edge: int, top_reach: np.ndarray
+    ) -> None:
+        """Sub-cells in each cell that may hold two edges or more (``top_reach``: how many)."""
         top = self._top
         assert top is not None
-        dense = np.flatnonzero(top.reach >= 2)
+        dense = np.flatnonzero(top_reach >= 2)
         if dense.size == 0:
             return
         width = 1 / scale
         most = _cells_within(width, self._narrowest, MAX_CELLS)
-        sub = np.minimum(top.reach[dense] * cells_per_edge, most).astype(np.int64)
+        sub = np.minimum(top_reach[dense] * cells_per_edge, most).astype(np.int64)
         if int(sub.sum()) > MAX_CELLS:
             sub = np.maximum(sub * MAX_CELLS // int(sub.sum()), 0)
         with np.errstate(over="ignore"):
@@ -115,7 +128,7 @@ class Buckets:
         first, last = offset, offset + sub - 1
         bound = guess + reach
         guess[first] = np.minimum(guess[first], top.guess[dense])
-        bound[last] = np.maximum(bound[last], (top.guess + top.reach)[dense])
+        bound[last] = np.maximum(bound[last], (top.guess + top_reach)[dense])
         # per top cell: where its sub-cells start (-1: none), their start and scale
         self._sub_offset = np.full(top.cells, -1, dtype=np.int64)
         self._sub_offset[dense] = offset
@@ -124,7 +137,7 @@ class Buckets:
         self._sub_scale = np.zeros(top.cells)
         self._sub_scale[dense] = sub / width
         self._starts = starts
-        self._fine = _Table(0.0, 0.0, int(sub.sum()), guess, bound - guess)
+        self._fine = _Table(0.0, 0.0, int(sub.sum()), guess, _kinds(bound - guess))
 
     def index(self, values: np.ndarray) -> np.ndarray:
         """``np.searchsorted(edges, values, side="right") - 1``, as int64."""
@@ -134,23 +147,24 @@ class Buckets:
             return np.searchsorted(self.edges, values, side="right").astype(np.int64) - 1
         cell = values - top.lo
         cell *= top.scale
-        np.clip(cell, 0, top.cells - 1, out=cell)  # NaN stays NaN: placed at the end below
-        nan = np.isnan(cell)
-        has_nan = bool(nan.any())
-        if has_nan:
-            cell[nan] = top.cells - 1
+        outside = cell < 0  # below, above or NaN: binary-searched, as few as the tails hold
+        outside |= ~(cell < top.cells)
+        far = np.flatnonzero(outside)
+        del outside
+        if far.size:
+            cell[far] = 0
         at = cell.astype(np.int64)
         del cell
         guess = top.guess[at]
         reach = top.reach[at]
-        if has_nan:
-            reach[nan] = 0  # their bucket is the last one, set below
+        if far.size:
+            reach[far] = 0
         self._one_step(values, guess, np.flatnonzero(reach == 1))
         closer = np.flatnonzero(reach >= 2)
         if closer.size:
             guess[closer] = self._closer(values[closer], at[closer])
-        if has_nan:
-            guess[nan] = self.edges.size - 1
+        if far.size:
+            guess[far] = np.searchsorted(self.edges, values[far], side="right") - 1
         return guess
 
     def _one_step(self, values: np.ndarray, guess: np.ndarray, which: np.ndarray) -> None:

@@ -109,3 +109,23 @@ def test_heavy_tailed_edges_at_any_scale_equal_searchsorted(
     edges = reference[:: max(1, size // 200)]
     values = np.concatenate([_near(edges), reference, rng.permutation(reference)[:100]])
     assert np.array_equal(Buckets(edges).index(values), expected(edges, values))
+
+
+def test_values_in_the_tails_left_out_of_the_tables_equal_searchsorted() -> None:
+    """The tables leave the outermost edges out (TAIL_EDGES): values below, above, between
+    those edges, on them, NaN and infinities are binary-searched and land where searchsorted
+    puts them."""
+    rng = np.random.default_rng(5)
+    edges = np.unique(np.quantile(rng.lognormal(0, 2, 200_000), np.linspace(0, 1, 20_000)))
+    buckets = Buckets(edges)
+    assert buckets.lo > edges[0]  # the lower tail is outside the tables
+    tails = np.concatenate([edges[:150], edges[-150:], np.nextafter(edges[-150:], np.inf)])
+    values = np.concatenate(
+        [
+            rng.lognormal(0, 3, 100_000),
+            tails,
+            [np.nan, np.inf, -np.inf, -0.0, 0.0, edges[0] - 1, edges[-1] + 1],
+        ]
+    )
+    expected = np.searchsorted(edges, values, side="right") - 1
+    np.testing.assert_array_equal(buckets.index(values), expected)

@@ -341,6 +341,14 @@ def serve(
         str, typer.Option("--log-format", help="text or json (one object a line)")
     ] = "text",
     log_level: Annotated[str, typer.Option("--log-level")] = "INFO",
+    legacy_sli_names: Annotated[
+        bool,
+        typer.Option(
+            "--legacy-sli-names",
+            help='/metrics: per-column SLIs as sli="missing_share[age]", without the column '
+            "label (the old names, kept for one release)",
+        ),
+    ] = False,
 ) -> None:
     """Run the scheduler daemon: every monitor on its schedule, SLOs, alerts, deliveries."""
     from cockpit.daemon import Daemon, setup_logging
@@ -351,6 +359,7 @@ def serve(
     _load(config)  # exit 2 with every problem before anything starts
     with _reported():
         daemon = Daemon(config, port=port, host=host)
+        daemon.collector.legacy_sli_names = legacy_sli_names
         code = daemon.run()
     logging.shutdown()
     sys.stdout.flush()

@@ -64,6 +64,14 @@ class ColumnSchema(Strict):
         return self
 
 
+class Shadow(Strict):
+    """A shadow model scored on the same requests as the live one, its score in its own
+    column of the prediction log (never served)."""
+
+    column: str = Field(description="column with the shadow model's score, like score_v7")
+    version: str = Field(description="the shadow model's version, like v7")
+
+
 class Prediction(Strict):
     column: str
     kind: Literal["binary_classification", "multiclass_classification", "regression"]
@@ -71,6 +79,9 @@ class Prediction(Strict):
     label: str | None = Field(default=None, description="label column (in labels or current data)")
     positive_label: Scalar = 1
     model_version: str = Field(default="model_version", description="column with the model version")
+    shadow: Shadow | None = Field(
+        default=None, description="a shadow model's score beside the live one: {column, version}"
+    )
 
 
 class AlertTier(Strict):

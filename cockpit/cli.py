@@ -538,6 +538,37 @@ def alerts_unsilence(
     typer.echo(f"silence #{row.id} of {matcher_text(row)} ended by {row.ended_by}")
 
 
+@app.command()
+def versions(
+    config: ConfigArg,
+    service: Annotated[
+        str | None, typer.Option("--service", help="only this service", show_default=False)
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The model versions each service served: first and last request, requests, the share
+    of the newest window, and each version's SLIs."""
+    from cockpit.read.versions import version_entries
+
+    def line(e: dict[str, Any]) -> str:
+        now = " (serving now)" if e["current"] else (" (serving)" if e["serving"] else "")
+        slis = ", ".join(f"{k} {v:.4g}" for k, v in e["slis"].items() if v is not None)
+        share = f" {e['share']:.0%} of the newest window" if e["serving"] else ""
+        return (
+            f"{e['service']} {e['version']}{now}: {e['first_seen']} .. {e['last_seen']}, "
+            f"{e['rows']} requests{share}" + (f"; {slis}" if slis else "")
+        )
+
+    _show_rows(
+        config,
+        as_json,
+        lambda loaded, store: version_entries(store, loaded, service),
+        line,
+        empty="No model versions recorded yet (the prediction log's version column is counted "
+        "each cycle; run `cockpit run-once` or `cockpit backfill`).",
+    )
+
+
 @actions_app.command("list")
 def actions_list(config: ConfigArg, as_json: JsonOpt = False) -> None:
     """Recent actions with their status and attempts."""

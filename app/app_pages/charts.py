@@ -176,6 +176,26 @@ def budget(series: pd.DataFrame) -> alt.LayerChart:
     return (area + zero).properties(height=220, title="Error budget burn-down")
 
 
+def release_timeline(frame: pd.DataFrame) -> alt.Chart:
+    """Each model version's share of requests per window, stacked: a release as it rolls out."""
+    return (
+        alt.Chart(frame)
+        .mark_area(opacity=0.8, interpolate="step-after")
+        .encode(
+            x=_time("start"),
+            y=alt.Y("share:Q", title="share of requests", stack="zero", axis=alt.Axis(format="%")),
+            color=alt.Color("version:N", title="model version"),
+            tooltip=[
+                alt.Tooltip("start:T", format="%Y-%m-%d %H:%M"),
+                alt.Tooltip("version:N"),
+                alt.Tooltip("rows:Q", title="requests"),
+                alt.Tooltip("share:Q", format=".1%"),
+            ],
+        )
+        .properties(height=180, title="Release timeline")
+    )
+
+
 # --- a monitor's panel ---------------------------------------------------------------------
 
 

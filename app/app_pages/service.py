@@ -76,6 +76,15 @@ for slo, tab in zip(
             else:
                 st.altair_chart(charts.budget(burn))
 
+# --- model versions ------------------------------------------------------------------------------
+served = shared.versions(source, service)
+if not served.empty:
+    st.header("Model versions")
+    timeline = shared.release_timeline(source, service, since, until)
+    if not timeline.empty:
+        st.altair_chart(charts.release_timeline(timeline))
+    charts.table(served)
+
 # --- each monitor's section, drawn by its kind ---------------------------------------------------
 for panel in shared.panels(source, service, since, until):
     charts.panel(panel)

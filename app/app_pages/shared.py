@@ -27,6 +27,7 @@ from cockpit.read import incidents as incident_reads
 from cockpit.read import overview as overview_read
 from cockpit.read import panels as panels_read
 from cockpit.read import service as service_read
+from cockpit.read import versions as versions_read
 from cockpit.store import Store
 
 CONFIG_ENV = "COCKPIT_CONFIG"
@@ -192,6 +193,18 @@ def budget_series(
     source: Key, service: str, slo: str, since: datetime, until: datetime
 ) -> pd.DataFrame:
     return service_read.budget_series(cockpit(source)[1], service, slo, since, until)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def versions(source: Key, service: str) -> pd.DataFrame:
+    config, store = cockpit(source)
+    return versions_read.summary(store, config, service)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def release_timeline(source: Key, service: str, since: datetime, until: datetime) -> pd.DataFrame:
+    config, store = cockpit(source)
+    return versions_read.timeline(store, config, service, since, until)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

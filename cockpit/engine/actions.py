@@ -18,15 +18,14 @@ from alerting.sinks import webhook
 from alerting.sinks.base import Escalated
 from cockpit.config import models as cfg
 from cockpit.durations import format_duration
-from cockpit.engine import incidents, notify
+from cockpit.engine import incidents, notify, versions
 from cockpit.store import ActionRecord, Alert, Connection, Store
 from cockpit.store import actions as repo
 from cockpit.store import alerts as alert_repo
 from cockpit.store import outbox as outbox_repo
 from cockpit.timefmt import iso
 
-# The kind of monitor whose runs say which model version served (an action's payload names it).
-MODEL_VERSIONS_KIND = "prediction_quality"
+ROLLBACK = "rollback"  # the action whose payload names the version to go back to
 
 
 def fire(
@@ -50,6 +49,14 @@ def fire(
         verdict = guards.guard(
             rule, guards.Usage(last, recent), at, replay=not send, duration=format_duration
         )
+        if verdict.status == "queued" and rule.do == ROLLBACK:
+            target = versions.rollback_target(conn, config, service.name, alert.slo, at)
+            if target.to is None:  # nothing known good to go back to: an operator decides
+                verdict = guards.Verdict(
+                    "pending_approval",
+                    f"no version to roll back to ({target.reason}); waits for an operator's "
+                    "approval (cockpit actions approve ID)",
+                )
         action_id = record(
             conn,
             config,
@@ -137,6 +144,8 @@ def payload(
         },
         "burn_rates": burn_rates,
         "model_version": None,
+        "rollback_to": None,
+        "rollback_from": None,
         "window": None
         if slo is None
         else ("calendar_month" if slo.window == "calendar_month" else format_duration(slo.window)),
@@ -151,23 +160,14 @@ def queue_call(conn: Connection, config: cfg.Config, action_id: int, at: datetim
     assert action is not None
     alert = alert_repo.get(conn, action.alert_id) if action.alert_id is not None else None
     body = payload(config, action, alert, repo.burn_rates_at(conn, action.service, action.slo, at))
-    body["model_version"] = _model_version(conn, action.service, at)
+    target = versions.rollback_target(conn, config, action.service, action.slo, at)
+    body["model_version"] = target.current  # the version serving now
+    if action.do == ROLLBACK:
+        body["rollback_to"], body["rollback_from"] = target.to, target.from_
     outbox_id = outbox_repo.add(
         conn, webhook.SINK.name, action.webhook, action.idempotency_key, body, action_id=action_id
     )
     repo.link_call(conn, action_id, outbox_id)
-
-
-def _model_version(conn: Connection, service: str, at: datetime) -> str | None:
-    """The model version serving most predictions in the newest prediction-quality run."""
-    details = repo.newest_ok_details(conn, service, MODEL_VERSIONS_KIND, at) or {}
-    versions = details.get("by_model_version") or {}
-    if not versions:
-        return None
-    return max(
-        versions,
-        key=lambda v: (versions[v] or {}).get("rows", 0) if isinstance(versions[v], dict) else 0,
-    )
 
 
 def watch(

@@ -27,7 +27,7 @@ import pandas as pd
 
 from cockpit.config import models as cfg
 from cockpit.config.base import MonitorBase
-from cockpit.engine import fit_cache, schedule
+from cockpit.engine import fit_cache, schedule, traffic
 from cockpit.engine.fit_cache import FOLDER as FIT_FOLDER
 from cockpit.engine.fit_cache import FitCache
 from cockpit.engines.choose import engine_for
@@ -177,6 +177,7 @@ class Runner:
             )
             self.store.save_run(record)
             result.runs.append(record)
+        traffic.record_cycle(self, at)
         return result
 
     def run_monitor(
@@ -638,6 +639,7 @@ def backfill(
         runner.reports, runner.fit_cache = reports, kept_fits
     if pending:
         runner.store.save_runs(pending)
+    traffic.record_ticks(runner, ((service, tick) for tick, _o, service, _m in plan))
     if reports:
         runner.store.save_runs(_after_backfill(runner, records, newest_ok.values()))
     return records

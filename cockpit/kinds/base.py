@@ -219,6 +219,11 @@ class Kind:
         None
     )
     panel: Callable[[PanelReader], Sequence[Block]] | None = None
+    # its monitors compare model versions: the service's log names the version of each request
+    # (the `prediction.model_version` column, `model_version` without a prediction block)
+    reads_versions: bool = False
+    # a run that compares versions says which to roll back from and to: (candidate, baseline)
+    rollback: Callable[[Mapping[str, Any]], tuple[str | None, str | None] | None] | None = None
     # what its runs import (statistics, scipy): imported when a runner starts, so that a run's
     # duration_s times the monitor, and only for the kinds a config has
     imports: tuple[str, ...] = ()

@@ -15,7 +15,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from cockpit.store import runs
 from cockpit.store.tables import ActionRecord, Outbox, SloEvaluation
 
 _action = ActionRecord.__table__
@@ -180,12 +179,3 @@ def burn_rates_at(conn: sa.Connection, service: str, slo: str, at: datetime) -> 
     )
     text = conn.execute(query).scalar()
     return json.loads(text) if text else {}
-
-
-def newest_ok_details(
-    conn: sa.Connection, service: str, kind: str, at: datetime
-) -> dict[str, Any] | None:
-    """The details of the service's newest ok run of a monitor of ``kind`` whose window ended
-    by ``at``."""
-    text = runs.newest_ok(conn, "details", service, at, kind=kind)
-    return json.loads(text) if text else None

@@ -33,6 +33,7 @@ from cockpit.store import incidents as _incidents
 from cockpit.store import outbox as _outbox
 from cockpit.store import overview as _overview
 from cockpit.store import runs as _runs
+from cockpit.store import versions as _versions
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 P = ParamSpec("P")
@@ -180,6 +181,7 @@ class Store:
     data_end = _reading(_runs.newest_end)
     occurrences = _reading(_runs.occurrences)
     latest_errors = _reading(_runs.latest_errors)
+    run_slis = _reading(_runs.all_values)
     run_history = _reading(_runs.history)
     save_slo_evaluations = _writing(_evaluations.save)
     slo_evaluations = _reading(_evaluations.history)
@@ -188,6 +190,9 @@ class Store:
     overview_facts = _reading(_overview.facts)
     firing_at = _reading(_alerts.firing_at)
     beat = _writing(_heartbeats.beat)
+    record_traffic = _writing(_versions.record)
+    version_traffic = _reading(_versions.history)
+    traffic_end = _reading(_versions.newest_end)
     heartbeats = _reading(_heartbeats.all_beats)
 
     def save_run(self, record: Any) -> int:

@@ -178,6 +178,17 @@ def values_of(
     return {(r.run_id, r.name): r.value for r in conn.execute(query)}
 
 
+def all_values(conn: sa.Connection, run_id: int) -> dict[str, float | None]:
+    """``{SLI name: value}`` of one run."""
+    table, names_ = SliMeasurement.__table__, SliName.__table__
+    query = (
+        sa.select(names_.c.name, table.c.value)
+        .join(names_, names_.c.id == table.c.name_id)
+        .where(table.c.run_id == run_id)
+    )
+    return {r.name: r.value for r in conn.execute(query)}
+
+
 def newest_end(conn: sa.Connection, service: str) -> datetime | None:
     """The newest window end of the service's runs."""
     table = MonitorRun.__table__

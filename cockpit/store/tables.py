@@ -144,6 +144,26 @@ class DaemonHeartbeat(SQLModel, table=True):
     beat_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class VersionTraffic(SQLModel, table=True):
+    """Requests one model version served in one window of a service's prediction log, and
+    its first and last request in it (none when an engine counted them). Unique per (service,
+    window start, version): windows tile time, one per cycle."""
+
+    __tablename__ = "version_traffic"
+    __table_args__ = (
+        sa.UniqueConstraint("service", "window_start", "version", name="uq_version_traffic_window"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    service: str = Field(max_length=200)
+    window_start: datetime = Field(sa_type=UTCDateTime)
+    window_end: datetime = Field(sa_type=UTCDateTime)
+    version: str = Field(max_length=200)
+    rows: int
+    first_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class Outbox(SQLModel, table=True):
     """A message to deliver (Slack) or a call to make (webhook), written before sending.
 

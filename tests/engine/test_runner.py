@@ -227,7 +227,7 @@ def test_db_upgrade_reports_the_revision(project: tuple[Path, str]) -> None:
     config, url = project
     done = cli("db", "upgrade", str(config), env={"COCKPIT_DATABASE_URL": url})
     assert done.returncode == 0, done.stderr
-    assert "0007" in done.stdout
+    assert "0008" in done.stdout
 
 
 # --- Evidently drift reports (each test below imports Evidently: keep them few) ----------------
@@ -428,4 +428,4 @@ def test_a_read_only_command_upgrades_a_store_at_an_older_revision(
     config.write_text(CONFIG)
     done = cli("incidents", "list", str(config), env={"COCKPIT_DATABASE_URL": store_url})
     assert (done.returncode, done.stdout) == (0, ""), done.stderr
-    assert Store(store_url, migrate=False).current_revision() == "0007"
+    assert Store(store_url, migrate=False).current_revision() == "0008"

@@ -39,7 +39,7 @@ def record(value: float = 0.5, **overrides) -> RunRecord:
 
 def test_opening_a_store_applies_the_migrations(store_url: str) -> None:
     store = Store(store_url)
-    assert store.current_revision() == "0007"
+    assert store.current_revision() == "0008"
     tables = set(sa.inspect(store.engine).get_table_names())
     assert {"monitor_run", "sli_measurement", "slo_evaluation", "alembic_version"} <= tables
     Store(store_url)  # a second open is a no-op, not an error
@@ -133,8 +133,8 @@ def test_replicas_upgrading_a_new_store_together_all_succeed(
         ]
         outcomes = [(*replica.communicate(timeout=120), replica.returncode) for replica in replicas]
         for out, err, code in outcomes:
-            assert (code, out) == (0, "store at revision 0007\n"), f"round {round_}: {err}"
-        assert Store(url, migrate=False).current_revision() == "0007"
+            assert (code, out) == (0, "store at revision 0008\n"), f"round {round_}: {err}"
+        assert Store(url, migrate=False).current_revision() == "0008"
 
 
 def test_a_store_opens_while_a_daemon_holds_the_leader_lock(store_url: str) -> None:
@@ -151,7 +151,7 @@ def test_a_store_opens_while_a_daemon_holds_the_leader_lock(store_url: str) -> N
     try:
         url = sa.engine.make_url(store_url)
         url = url.update_query_dict({"options": f"{url.query['options']} -c lock_timeout=10s"})
-        assert Store(url.render_as_string(hide_password=False)).current_revision() == "0007"
+        assert Store(url.render_as_string(hide_password=False)).current_revision() == "0008"
     finally:
         leader.release()
         leader_engine.dispose()
@@ -226,7 +226,7 @@ def test_only_an_existing_store_opens_as_existing(store_url: str) -> None:
     if store_url.startswith("sqlite"):
         assert not Path(sa.engine.make_url(store_url).database).exists()
     Store(store_url).close()
-    assert Store.existing(store_url).current_revision() == "0007"
+    assert Store.existing(store_url).current_revision() == "0008"
 
 
 def test_a_missing_store_is_named_without_its_password(store_url: str) -> None:

@@ -82,7 +82,7 @@ def test_a_store_written_before_the_change_keeps_every_value(store_url: str) -> 
                     {"run": run_id, "name": name, "value": value, "end": end},
                 )
     store.upgrade()
-    assert store.current_revision() == "0007"
+    assert store.current_revision() == "0008"
     assert store.measurements("loan", "quality") == [
         (T, "quality", "valid_rows_share", 0.5),
         (T, "quality", "rows", None),

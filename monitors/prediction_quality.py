@@ -27,10 +27,20 @@ Every metric is also broken down by model version (``<metric>[model_version=v2]`
 slice column (``<metric>[country=US]``); groups with fewer than ``min_slice_rows`` evaluated
 rows get no SLI. The worst slice (lowest value for higher-is-better metrics, highest for
 ``log_loss``, ``mae``, ``rmse``, ``mape``) is named in ``details["worst_slice"]``.
+
+A shadow model (``shadow``: the column of its score, beside the live one) is scored on the live
+model's rows: the labelled rows whose live prediction is valid. A row among them whose shadow
+score is invalid is left out of the shadow's metrics only, and counted in
+``details["shadow_invalid_predictions"]``. SLIs ``<metric>[shadow=<version>]`` (its value of
+the monitor's metric) and ``shadow_delta`` (shadow minus live, in the metric's unit); every
+metric of the kind in ``details["shadow"]``, and the live model beside it in
+``details["live_vs_shadow"]``. The shadow counts no events: good and total are the live
+model's. CTR has no shadow (the clicks answer the served model only).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -74,6 +84,8 @@ class PredictionQualitySpec:
     slices: tuple[str, ...] = ()
     regression_tolerance: float | None = None  # regression good event: |error| <= tolerance
     min_slice_rows: int = 30
+    shadow: str | None = None  # a shadow model's score (a class for multiclass); not for ctr
+    shadow_version: str | None = None  # how its SLIs name it (default: the column)
 
 
 def evaluate(window: pd.DataFrame, spec: PredictionQualitySpec) -> MonitorResult:
@@ -85,14 +97,14 @@ def evaluate(window: pd.DataFrame, spec: PredictionQualitySpec) -> MonitorResult
     if spec.kind == "ctr":
         return _evaluate_ctr(window, spec)
     assert spec.prediction is not None and spec.label is not None  # _check_spec
-    require_columns(window, [spec.prediction, spec.label, *spec.slices])
+    require_columns(window, [spec.prediction, spec.label, *spec.slices, spec.shadow])
     rows = len(window)
     if rows == 0:
         return MonitorResult.no_data("no predictions in the window", rows=0)
 
     prediction = window[spec.prediction]
-    if spec.kind == "multiclass_classification":  # a class: any value but missing or infinite
-        valid = prediction.notna().to_numpy() & ~np.isinf(numeric(prediction))
+    if spec.kind == "multiclass_classification":
+        valid = valid_classes(prediction)
     else:  # a probability or a value: a finite number
         valid = np.isfinite(numeric(prediction))
     labelled = window[spec.label].notna().to_numpy()
@@ -115,9 +127,12 @@ def evaluate(window: pd.DataFrame, spec: PredictionQualitySpec) -> MonitorResult
     score = _scorer(frame, spec)
     overall, good = score(np.arange(len(frame)))
     by_version, by_slice = _group_entries(frame, spec, score)
-    return labelled_result(
+    live = labelled_result(
         spec, counts, int(labelled.sum()), len(frame), (overall, good), by_version, by_slice
     )
+    if spec.shadow is None:
+        return live
+    return with_shadow(live, spec, evaluate(frame, shadow_spec(spec)))
 
 
 def no_usable_rows(
@@ -188,6 +203,11 @@ def _check_spec(spec: PredictionQualitySpec) -> None:
             raise ValueError("metric 'ctr' needs numerator (e.g. clicks) and denominator")
     elif spec.prediction is None or spec.label is None:
         raise ValueError(f"a {spec.kind} monitor needs a prediction column and a label column")
+
+
+def valid_classes(predictions: pd.Series) -> np.ndarray:
+    """Which multiclass predictions are classes: any value but missing or infinite."""
+    return predictions.notna().to_numpy() & ~np.isinf(numeric(predictions))
 
 
 def numeric(series: pd.Series) -> np.ndarray:
@@ -503,6 +523,69 @@ def _worst(by_slice: dict[str, dict[str, dict[str, Any]]], metric: str) -> dict[
                 "rows": values["rows"],
             }
     return worst
+
+
+# --- a shadow model -------------------------------------------------------------------------
+
+
+def shadow_spec(spec: PredictionQualitySpec) -> PredictionQualitySpec:
+    """The spec that scores the shadow column as the prediction, over the whole window only
+    (its window being the live model's usable rows)."""
+    return dataclasses.replace(
+        spec, prediction=spec.shadow, shadow=None, shadow_version=None, version_column=None,
+        slices=(),
+    )  # fmt: skip
+
+
+def shadow_name(spec: PredictionQualitySpec) -> str:
+    """The shadow's version as its SLI names it: ``accuracy[shadow=v7]``."""
+    return spec.shadow_version or spec.shadow or ""
+
+
+def with_shadow(
+    live: MonitorResult, spec: PredictionQualitySpec, shadow: MonitorResult
+) -> MonitorResult:
+    """The live result with the shadow's: ``shadow`` is the result of :func:`shadow_spec`
+    over the live model's usable rows (``no_data`` when no shadow score among them is valid:
+    its metrics are then None). Its ``invalid_predictions`` are the rows left out of the
+    shadow's metrics only."""
+    if live.status != "ok" or spec.shadow is None or spec.kind == "ctr":
+        return live
+    names = METRICS_OF_KIND[spec.kind]
+    scored = shadow.status == "ok"
+    metrics: Metrics = {name: shadow.slis.get(name) if scored else None for name in names}
+    version = shadow_name(spec)
+    value, live_value = metrics[spec.metric], live.slis.get(spec.metric)
+    delta = value - live_value if value is not None and live_value is not None else None
+    rows = int(shadow.details["evaluated_rows"]) if scored else 0
+    versions = live.details.get("by_model_version") or {}
+    live_rows = [
+        {
+            "model": "live",
+            "version": ", ".join(versions) or None,
+            "rows": live.details["evaluated_rows"],
+            **{name: live.slis.get(name) for name in names},
+        }
+    ]
+    if len(versions) > 1:  # each served version too
+        live_rows += [
+            {
+                "model": "live",
+                "version": name,
+                "rows": values["rows"],
+                **{m: values[m] for m in names},
+            }
+            for name, values in versions.items()
+        ]
+    shadow_row = {"model": "shadow", "version": version, "rows": rows, **metrics}
+    slis = {**live.slis, f"{spec.metric}[shadow={version}]": value, "shadow_delta": delta}
+    details = {
+        **live.details,
+        "shadow_invalid_predictions": int(shadow.details.get("invalid_predictions", 0)),
+        "shadow": {"version": version, "column": spec.shadow, "rows": rows, **metrics},
+        "live_vs_shadow": [*live_rows, shadow_row],
+    }
+    return dataclasses.replace(live, slis=slis, details=details)
 
 
 # --- click-through rate -------------------------------------------------------------------

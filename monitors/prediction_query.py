@@ -8,6 +8,11 @@ distinct score, ties counted half). A multiclass classifier: rows per (label, pr
 missing values included, judged here by the in-process rules. A regressor: sums of expressions
 of the error and the label's centred sum of squares. Each overall, per model version and per
 slice value; the label in the log or joined from ``data.labels`` by the engine.
+
+A shadow model's profile is the same profile over the rows the live prediction is usable on,
+with the shadow column as the prediction (overall only): its conditions are the live ones
+and its own (:func:`within`), or, for a multiclass classifier, the rows per (label, live,
+shadow) triple whose label and live class are usable (:func:`shadow_pairs`).
 """
 
 from __future__ import annotations
@@ -35,8 +40,8 @@ from monitors.prediction_quality import (
     labelled_result,
     multiclass_metrics_of,
     no_usable_rows,
-    numeric,
     regression_metrics_of,
+    valid_classes,
 )
 
 
@@ -185,6 +190,23 @@ def labelled_statistics(profile: LabelledProfile, spec: PredictionQualitySpec) -
     )
 
 
+def within(c: dict[str, Any], scope: q.Condition | None) -> dict[str, Any]:
+    """A profile's conditions (:func:`binary_conditions`, :func:`regression_conditions`) over
+    the rows where ``scope`` holds (None: every row), with ``rows`` (the rows counted; None:
+    all) and ``invalid`` (a prediction that is not a finite number): a shadow's scope is the
+    live prediction's ``usable`` rows, so that its rows require both columns valid. ``valid``,
+    ``positive`` and ``predicted`` stay as they are: they only count joined with the others."""
+
+    def inside(condition: q.Condition) -> q.Condition:
+        return condition if scope is None else q.All((scope, condition))
+
+    out = {**c, "rows": scope, "invalid": inside(q.Not(c["valid"]))}
+    for name in ("labelled", "usable", "invalid_label"):
+        if name in c:
+            out[name] = inside(c[name])
+    return out
+
+
 # --- regression ---------------------------------------------------------------------------
 
 
@@ -259,6 +281,18 @@ class MulticlassProfile:
         return sum(n for y, _, n in self.pairs if not pd.isna(y))
 
 
+def shadow_pairs(triples: list[tuple[Any, Any, Any, int]]) -> Pairs:
+    """``(label, shadow, rows)`` of the rows whose label is present and whose live prediction is a
+    class, from the rows per distinct ``(label, live, shadow)`` triple: the pairs a shadow is
+    scored on (its own invalid values are judged by :func:`multiclass_statistics`)."""
+    if not triples:
+        return []
+    labels = pd.Series([y for y, _, _, _ in triples])
+    live = pd.Series([p for _, p, _, _ in triples])
+    usable = labels.notna().to_numpy() & valid_classes(live)
+    return [(y, s, n) for (y, _, s, n), ok in zip(triples, usable, strict=True) if ok]
+
+
 def multiclass_statistics(profile: MulticlassProfile, spec: PredictionQualitySpec) -> MonitorResult:
     """The metrics of a multiclass classifier's window from its profile, as :func:`evaluate`
     gives them from the rows: the label and prediction values become a column each (so they
@@ -269,7 +303,7 @@ def multiclass_statistics(profile: MulticlassProfile, spec: PredictionQualitySpe
     labels = pd.Series([y for y, _, _ in profile.pairs])
     predictions = pd.Series([p for _, p, _ in profile.pairs])
     n = np.array([k for _, _, k in profile.pairs], dtype=np.int64)
-    valid = predictions.notna().to_numpy() & ~np.isinf(numeric(predictions))
+    valid = valid_classes(predictions)
     labelled = labels.notna().to_numpy()
     usable = valid & labelled
     counts = {

@@ -1,12 +1,13 @@
 """``kind: prediction_quality``: a model's quality from its predictions and (late) labels, or
-the click-through rate from the log (see :mod:`monitors.prediction_quality`); on the service
-page, the newest value, the metric per window against its SLOs, and the newest run by model
-version and by slice."""
+the click-through rate from the log (see :mod:`monitors.prediction_quality`), and a shadow
+model's beside it on the same rows (``prediction.shadow``); on the service page, the newest
+value, the metric per window against its SLOs (the shadow's line beside the live one), the
+newest run live against shadow, by model version and by slice."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Literal, get_args
 
@@ -107,6 +108,7 @@ def run(
     assert prediction is not None  # checked when the config was loaded
     if prediction.label is None:
         raise SourceError(f"service {service.name!r}: prediction.label names no label column")
+    shadow = prediction.shadow
     spec = pq.PredictionQualitySpec(
         metric=monitor.metric,
         kind=prediction.kind,
@@ -117,6 +119,8 @@ def run(
         version_column=prediction.model_version,
         slices=tuple(monitor.slices),
         regression_tolerance=monitor.tolerance,
+        shadow=shadow.column if shadow is not None else None,
+        shadow_version=shadow.version if shadow is not None else None,
     )
     labels_spec = service.data.labels
     key = labels_spec.key if labels_spec is not None else None
@@ -126,18 +130,28 @@ def run(
     timed = labels_spec is not None and ctx.has_timestamp(service, "labels")
     arrived = (window.start, at) if timed else (None, None)
     fallback = None
-    if ctx.engine(service, columns, window) != "pandas":
+    if ctx.engine(service, [*columns, *_shadow_column(spec)], window) != "pandas":
         if key is None:
             relation, version = _with_version(ctx, service, spec, columns, window)
         else:
             relation, fallback = ctx.labelled_relation(
-                service, columns, window, key, prediction.label, arrived, [spec.version_column]
-            )
+                service, columns, window, key, prediction.label, arrived,
+                [spec.version_column, spec.shadow],
+            )  # fmt: skip
+            if relation is not None:
+                _require_shadow(ctx, service, spec, relation.has)
             has_version = relation is not None and relation.has(spec.version_column or "")
             version = spec.version_column if has_version else None
         if relation is not None:
             return _on_engine(relation, spec, version, monitor), None
-    frame = ctx.read_window(service, columns, window, optional=[prediction.model_version])
+    try:  # the shadow's column is required, the model version's optional
+        frame = ctx.read_window(
+            service, [*columns, *_shadow_column(spec)], window, optional=[prediction.model_version]
+        )
+    except SourceError as exc:  # a missing column is named by its repr
+        if spec.shadow is not None and repr(spec.shadow) in str(exc):
+            raise _no_shadow(ctx, service, spec) from exc
+        raise
     if key is not None:
         labels = ctx.read_source(service, "labels", [key, prediction.label], *arrived)
         frame = _join_latest(frame, labels, key, prediction.label, arrival if timed else None)
@@ -172,21 +186,43 @@ def _in_group_order(found: list[tuple[Any, Any]], rows: str | None) -> list[tupl
     )
 
 
+def _shadow_column(spec: Any) -> list[str]:
+    return [spec.shadow] if spec.shadow is not None else []
+
+
+def _require_shadow(ctx: RunContext, service: Any, spec: Any, has: Callable[[str], bool]) -> None:
+    """SourceError when the shadow's column (``has`` it not) is not in the service's data."""
+    if spec.shadow is not None and not has(spec.shadow):
+        raise _no_shadow(ctx, service, spec)
+
+
+def _no_shadow(ctx: RunContext, service: Any, spec: Any) -> SourceError:
+    return SourceError(
+        f"service {service.name!r}: prediction.shadow.column {spec.shadow!r} is not in "
+        f"{ctx.source_label(service, 'current')}; name the column that holds the shadow "
+        "model's score (or remove prediction.shadow)"
+    )
+
+
 def _with_version(
     ctx: RunContext, service: Any, spec: Any, columns: list[str], window: Window
 ) -> tuple[Any, str | None]:
-    """The window on the engine, with the model-version column when the source has it."""
+    """The window on the engine, with the model-version column when the source has it (and
+    the shadow's column, which it must have)."""
     relation = ctx.relation(service, columns, window)
+    _require_shadow(ctx, service, spec, relation.has)
     version = spec.version_column if relation.has(spec.version_column or "") else None
-    if version:
-        relation = ctx.relation(service, [*columns, version], window)
+    extra = [column for column in (version, *_shadow_column(spec)) if column]
+    if extra:
+        relation = ctx.relation(service, [*columns, *extra], window)
     return relation, version
 
 
 def _on_engine(
     relation: Any, spec: Any, version: str | None, monitor: PredictionQualityMonitor
 ) -> MonitorResult:
-    """A labelled window's result from the profile the engine computed."""
+    """A labelled window's result from the profile the engine computed (and the shadow's)."""
+    from monitors import prediction_quality as pq
     from monitors import prediction_query as pqq
 
     if spec.kind == "multiclass_classification":
@@ -196,15 +232,31 @@ def _on_engine(
         profile, statistics = _scored_on_engine(relation, spec, version), pqq.labelled_statistics
     if 0 < profile.labelled < monitor.min_rows:
         return _too_few_labels(profile.labelled, profile.rows, monitor)
-    return statistics(profile, spec)
+    result = statistics(profile, spec)
+    if spec.shadow is not None and result.status == "ok":
+        result = pq.with_shadow(result, spec, _shadow_on_engine(relation, spec))
+    return result
 
 
-def _scored_on_engine(relation: Any, spec: Any, version: str | None) -> Any:
-    """A binary classifier's or a regressor's profile computed by the engine: one scan for the
-    window, one GROUP BY per breakdown column and, for a classifier, the ROC AUC from counts
-    per distinct score (per group), exact."""
+def _shadow_on_engine(relation: Any, spec: Any) -> MonitorResult:
+    """The shadow's result over the live prediction's usable rows, computed by the engine: the
+    same profile with the shadow column as the prediction, overall only."""
+    from monitors import prediction_quality as pq
     from monitors import prediction_query as pqq
-    from monitors import query as q
+
+    shadow = pq.shadow_spec(spec)
+    if spec.kind == "multiclass_classification":
+        triples = relation.counts([spec.label, spec.prediction, spec.shadow])
+        profile = pqq.MulticlassProfile(pairs=pqq.shadow_pairs(triples), by_version={}, by_slice={})
+        return pqq.multiclass_statistics(profile, shadow)
+    live = _scored_conditions(relation, spec)["usable"]
+    return pqq.labelled_statistics(_scored_on_engine(relation, shadow, None, live), shadow)
+
+
+def _scored_conditions(relation: Any, spec: Any) -> dict[str, Any]:
+    """The conditions of a binary classifier's or a regressor's profile, after checking that
+    its columns hold numbers."""
+    from monitors import prediction_query as pqq
 
     regression = spec.kind == "regression"
     needs_numbers = [spec.prediction, spec.label] if regression else [spec.prediction]
@@ -214,13 +266,26 @@ def _scored_on_engine(relation: Any, spec: Any, version: str | None) -> Any:
                 f"column {column!r} must hold numbers on an engine, got "
                 f"{relation.dtypes.get(column)} values"
             )
+    if regression:
+        return pqq.regression_conditions(spec)
+    return pqq.binary_conditions(spec, relation.dtypes.get(spec.label))
+
+
+def _scored_on_engine(relation: Any, spec: Any, version: str | None, scope: Any = None) -> Any:
+    """A binary classifier's or a regressor's profile computed by the engine: one scan for the
+    window, one GROUP BY per breakdown column and, for a classifier, the ROC AUC from counts
+    per distinct score (per group), exact. ``scope``: a condition, the rows to profile (None:
+    the whole window)."""
+    from monitors import prediction_query as pqq
+    from monitors import query as q
+
+    regression = spec.kind == "regression"
+    c = pqq.within(_scored_conditions(relation, spec), scope)
     extra: dict[str, Any] = {}
     if regression:
-        c = pqq.regression_conditions(spec)
         aggregates = pqq.regression_aggregates(spec, c)
         extra["invalid_labels"] = q.Count(c["invalid_label"])
     else:
-        c = pqq.binary_conditions(spec, relation.dtypes.get(spec.label))
         aggregates = pqq.binary_aggregates(spec, c)
 
     def counts_of(values: dict[str, Any], areas: dict[Any, Any], value: Any) -> Any:
@@ -232,8 +297,8 @@ def _scored_on_engine(relation: Any, spec: Any, version: str | None) -> Any:
         return {} if regression else relation.auc(spec.prediction, c["positive"], c["usable"], by)
 
     totals = relation.aggregate(
-        {**aggregates, **extra, "rows": q.Count(), "labelled": q.Count(c["labelled"]),
-         "invalid": q.Count(q.Not(c["valid"]))}
+        {**aggregates, **extra, "rows": q.Count(c["rows"]), "labelled": q.Count(c["labelled"]),
+         "invalid": q.Count(c["invalid"])}
     )  # fmt: skip
     overall = counts_of(totals, areas(None), None) if totals["n"] else None
 
@@ -328,7 +393,8 @@ def _too_few_labels(labelled: int, rows: int, monitor: PredictionQualityMonitor)
 
 
 def evidence(details: Mapping[str, Any]) -> list[str]:
-    """The worst slice, each model version's metric, how many labels are still missing."""
+    """The worst slice, each model version's metric, the shadow's against the live one, how
+    many labels are still missing."""
     metric = details.get("metric", "metric")
     out = []
     worst = details.get("worst_slice")
@@ -342,6 +408,12 @@ def evidence(details: Mapping[str, Any]) -> list[str]:
             out.append(
                 f"model {version}: {metric} {values[metric]:.3g} ({values.get('rows', '?')} rows)"
             )
+    shadow = details.get("shadow")
+    if isinstance(shadow, dict) and isinstance(shadow.get(metric), int | float):
+        out.append(
+            f"shadow {shadow.get('version', '?')}: {metric} {shadow[metric]:.3g} "
+            f"({shadow.get('rows', '?')} rows)"
+        )
     unlabelled = details.get("unlabelled_share")
     if isinstance(unlabelled, int | float) and unlabelled > 0:
         out.append(f"{unlabelled:.0%} of predictions still without a label")
@@ -352,10 +424,12 @@ def evidence(details: Mapping[str, Any]) -> list[str]:
 
 
 def prediction_quality(reader: PanelReader) -> dict[str, Any]:
-    """The newest ok run: ``{"metric", "at", "value", "by_model_version", "by_slice"}``, its
-    details broken down as tables (empty when the run has none)."""
+    """The newest ok run: ``{"metric", "at", "value", "by_model_version", "by_slice",
+    "shadow", "shadow_delta", "live_vs_shadow"}``, its details broken down as tables (empty
+    when the run has none); ``shadow`` is the shadow's version (None: the run had none) and
+    ``live_vs_shadow`` one row per model, live and shadow, with every metric."""
     metric = reader.monitor.metric
-    run = reader.latest_ok([metric])
+    run = reader.latest_ok([metric, "shadow_delta"])
     if run is None:
         return {
             "metric": metric,
@@ -363,13 +437,20 @@ def prediction_quality(reader: PanelReader) -> dict[str, Any]:
             "value": None,
             "by_model_version": pd.DataFrame(),
             "by_slice": pd.DataFrame(),
+            "shadow": None,
+            "shadow_delta": None,
+            "live_vs_shadow": pd.DataFrame(),
         }
+    shadow = run.details.get("shadow")
     return {
         "metric": metric,
         "at": run.at,
         "value": run.slis.get(metric),
         "by_model_version": _breakdown(run.details.get("by_model_version"), "model_version"),
         "by_slice": _breakdown(run.details.get("by_slice"), "slice"),
+        "shadow": str(shadow["version"]) if isinstance(shadow, Mapping) else None,
+        "shadow_delta": run.slis.get("shadow_delta"),
+        "live_vs_shadow": _breakdown(run.details.get("live_vs_shadow"), "model"),
     }
 
 
@@ -410,7 +491,13 @@ def panel(reader: PanelReader) -> list[Block]:
     blocks: list[Block] = [
         Metric(f"{metric} (newest run, {latest['at']:%Y-%m-%d %H:%M} UTC)", value)
     ]
-    series = reader.series([metric])
+    shadow = latest["shadow"]
+    shown = [metric] if shadow is None else [metric, f"{metric}[shadow={shadow}]"]
+    if shadow is not None and latest["shadow_delta"] is not None:
+        blocks.append(
+            Metric(f"shadow_delta ({shadow} minus live)", f"{latest['shadow_delta']:+.4f}")
+        )
+    series = reader.series(shown)
     if not series.empty:
         blocks.append(
             Lines(
@@ -418,10 +505,18 @@ def panel(reader: PanelReader) -> list[Block]:
                 y="value",
                 color="name",
                 y_title=metric,
-                title=f"{metric} per window",
-                rules=slo_rules(reader.service, reader.monitor.name, metric),
+                title=f"{metric} per window" + (f", live and shadow {shadow}" if shadow else ""),
+                rules=tuple(
+                    rule
+                    for name in shown
+                    for rule in slo_rules(reader.service, reader.monitor.name, name)
+                ),
             )
         )
+    if shadow is not None:
+        table = latest["live_vs_shadow"]
+        formats = {name: "%.4f" for name in METRICS if name in table.columns}
+        blocks.append(Table(table, title="Live against shadow", formats=formats))
     blocks.append(
         Row(
             (
@@ -438,7 +533,8 @@ KIND = KINDS.register(
         name="prediction_quality",
         title="Prediction quality",
         model=PredictionQualityMonitor,
-        slis=frozenset({*METRICS, "labelled_share", "unlabelled_share", "rows"}),
+        # a shadow's metric is the metric's own name, `accuracy[shadow=v7]`
+        slis=frozenset({*METRICS, "labelled_share", "unlabelled_share", "rows", "shadow_delta"}),
         run=run,
         imports=("monitors.prediction_quality", "monitors.prediction_query"),
         headline=lambda monitor: Headline(monitor.metric, monitor.metric not in LOWER_IS_BETTER),

@@ -1,5 +1,6 @@
-"""Click-through rate is the same in process and on each engine (DuckDB over Parquet and CSV, a
-real PostgreSQL): the rate, the rows left out, and every model version's and slice's rate."""
+"""Prediction quality is the same in process and on each engine (DuckDB over Parquet and CSV, a
+real PostgreSQL, Spark Connect): the click-through rate, a classifier's or a regressor's metrics
+and a shadow model's beside them, the rows left out, and every model version's and slice's."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-from tests.engines.conftest import AT, Place, assert_same_runs
+from tests.engines.conftest import AT, Place, assert_same_runs, same
 
 MONITORS = """\
 - {name: ctr, kind: prediction_quality, metric: ctr, numerator: clicks, denominator: impressions, slices: [country, placement], every: 1h, window: 1d}
@@ -404,3 +405,196 @@ def test_a_regressor_scores_the_same_on_the_engine_as_in_process(place: Place) -
         assert b["slis"][name] == pytest.approx(value, rel=1e-9), name
     assert 0.5 < b["slis"]["r2"] < 0.95
     assert b["good"] == (np.abs(p - y) <= 8).sum() and b["total"] == len(usable)
+
+
+# --- a shadow model's score beside the live one ----------------------------------------------
+
+SHADOW = "shadow: {column: score_v7, version: v7}"
+
+
+def prediction_with_shadow(prediction: str) -> str:
+    """A ``prediction:`` line (of the configs above) with the shadow."""
+    return prediction.rstrip().removesuffix("}") + f", {SHADOW}}}\n"
+
+
+def shadow_scores(frame: pd.DataFrame, seed: int, *, infinities: bool) -> pd.DataFrame:
+    """A shadow's probability beside ``score``: close to it (rounded: ties), scored also where
+    the live score is not (those rows are not the shadow's), missing or infinite in places."""
+    rng = np.random.default_rng(seed)
+    n = len(frame)
+    live = frame["score"].to_numpy(dtype=float)
+    base = np.where(np.isfinite(live), live, rng.random(n))
+    shadow = np.clip(base + rng.normal(0.02, 0.1, n), 0, 1).round(2)
+    shadow[rng.random(n) < 0.02] = np.nan
+    if infinities:
+        shadow[5:15] = -np.inf
+    return frame.assign(score_v7=shadow)
+
+
+def assert_same_shadow(ours: dict[str, dict], theirs: dict[str, dict]) -> None:
+    """Every run's shadow the same in process and on the engine: its rows, the rows left out
+    and each metric (assert_same_runs compared the SLIs)."""
+    for name in ours:
+        a, b = ours[name]["details"], theirs[name]["details"]
+        assert a["shadow"].keys() == b["shadow"].keys(), name
+        for part, value in a["shadow"].items():
+            got = b["shadow"][part]
+            assert value == got if not isinstance(value, float) else same(value, got), (part, name)
+        assert a["shadow_invalid_predictions"] == b["shadow_invalid_predictions"] > 0, name
+        assert len(a["live_vs_shadow"]) == len(b["live_vs_shadow"]), name
+        metric = a["metric"]
+        assert f"{metric}[shadow=v7]" in ours[name]["slis"] and "shadow_delta" in ours[name]["slis"]
+
+
+def test_a_binary_shadow_scores_the_same_on_the_engine_as_in_process(place: Place) -> None:
+    infinities = place.kind != "csv"
+    frame = shadow_scores(predictions(infinities=infinities), 40, infinities=infinities)
+    source = prediction_with_shadow(CLASSIFIER) + f"data:\n  current: {place.write(frame)}"
+    ours, theirs = place.runs(source, QUALITY)
+    assert_same_runs(ours, theirs, place.engine)
+    assert_same_shadow(ours, theirs)
+
+    # pinned to scikit-learn on the rows chosen by hand: labelled, both scores finite
+    day = frame[(frame["ts"] >= pd.Timestamp(AT) - pd.Timedelta(days=1))]
+    day = day[day["ts"] < pd.Timestamp(AT)]
+    live = day[day["defaulted"].notna() & np.isfinite(day["score"])]
+    rows = live[np.isfinite(live["score_v7"])]
+    y, s = rows["defaulted"], rows["score_v7"]
+    shadow = theirs["auc"]["details"]["shadow"]
+    assert shadow["rows"] == len(rows)
+    assert theirs["auc"]["details"]["shadow_invalid_predictions"] == len(live) - len(rows)
+    for name, value in {
+        "accuracy": accuracy_score(y, s >= 0.5),
+        "precision": precision_score(y, s >= 0.5),
+        "recall": recall_score(y, s >= 0.5),
+        "f1": f1_score(y, s >= 0.5),
+        "roc_auc": roc_auc_score(y, s),
+    }.items():
+        assert shadow[name] == pytest.approx(value, rel=1e-12), name
+    auc = theirs["auc"]["slis"]
+    assert auc["roc_auc[shadow=v7]"] == pytest.approx(roc_auc_score(y, s), rel=1e-12)
+    assert auc["shadow_delta"] == pytest.approx(
+        roc_auc_score(y, s) - roc_auc_score(live["defaulted"], live["score"]), abs=1e-12
+    )
+
+
+def test_a_shadow_with_labels_from_their_own_source_joins_the_same_on_the_engine(
+    place: Place,
+) -> None:
+    infinities = place.kind != "csv"
+    frame, labels = with_labels(infinities=infinities)
+    frame = shadow_scores(frame, 41, infinities=infinities)
+    source = (
+        prediction_with_shadow(CLASSIFIER)
+        + f"data:\n  current: {place.write(frame)}\n  labels: "
+        + labels_source(place, labels)
+    )
+    ours, theirs = place.runs(source, LABELLED)
+    assert_same_runs(ours, theirs, place.engine)
+    assert "engine_fallback" not in theirs["accuracy"]["details"]
+    assert_same_shadow(ours, theirs)
+    joined = joined_by_hand(frame, labels, WINDOW_START, WINDOW_END)
+    rows = joined[
+        joined["defaulted"].notna() & np.isfinite(joined["score"]) & np.isfinite(joined["score_v7"])
+    ]
+    shadow = theirs["accuracy"]["details"]["shadow"]
+    assert shadow["rows"] == len(rows)
+    assert shadow["accuracy"] == pytest.approx(
+        accuracy_score(rows["defaulted"], rows["score_v7"] >= 0.5), rel=1e-12
+    )
+
+
+def test_a_multiclass_shadow_scores_the_same_on_the_engine_as_in_process(place: Place) -> None:
+    frame = species()
+    rng = np.random.default_rng(42)
+    truth = frame["species"].fillna("bird").to_numpy()
+    shadow = np.where(rng.random(len(frame)) < 0.85, truth, rng.choice(["cat", "eel"], len(frame)))
+    shadow = shadow.astype(object)
+    shadow[rng.random(len(frame)) < 0.02] = None
+    frame["score_v7"] = shadow
+    ours, theirs = place.runs(
+        prediction_with_shadow(MULTICLASS) + f"data:\n  current: {place.write(frame)}", CLASSES
+    )
+    assert_same_runs(ours, theirs, place.engine)
+    assert_same_shadow(ours, theirs)
+
+    day = frame[(frame["ts"] >= pd.Timestamp(AT) - pd.Timedelta(days=1))]
+    day = day[day["ts"] < pd.Timestamp(AT)]
+    rows = day.dropna(subset=["predicted", "species", "score_v7"])
+    y, s = rows["species"].astype(str), rows["score_v7"].astype(str)
+    got = theirs["f1"]["details"]["shadow"]
+    assert got["rows"] == len(rows)
+    for name, value in {
+        "accuracy": accuracy_score(y, s),
+        "f1": f1_score(y, s, average="macro", zero_division=np.nan),
+        "precision": precision_score(y, s, average="macro", zero_division=np.nan),
+        "recall": recall_score(y, s, average="macro", zero_division=np.nan),
+    }.items():
+        assert got[name] == pytest.approx(value, rel=1e-12), name
+    assert theirs["f1"]["slis"]["shadow_delta"] > 0  # the shadow guesses less
+
+
+def test_a_regression_shadow_scores_the_same_on_the_engine_as_in_process(place: Place) -> None:
+    infinities = place.kind != "csv"
+    frame = prices(infinities=infinities)
+    rng = np.random.default_rng(43)
+    shadow = frame["price"].fillna(1e6).to_numpy() + rng.normal(0, 3.0, len(frame))
+    shadow[rng.random(len(frame)) < 0.02] = np.nan
+    if infinities:
+        shadow[10:20] = np.inf
+    frame["score_v7"] = shadow
+    ours, theirs = place.runs(
+        prediction_with_shadow(REGRESSOR) + f"data:\n  current: {place.write(frame)}", PRICES
+    )
+    assert_same_runs(ours, theirs, place.engine)
+    assert_same_shadow(ours, theirs)
+
+    day = frame[(frame["ts"] >= pd.Timestamp(AT) - pd.Timedelta(days=1))]
+    day = day[day["ts"] < pd.Timestamp(AT)]
+    usable = day[np.isfinite(day["estimate"]) & np.isfinite(day["price"])]
+    rows = usable[np.isfinite(usable["score_v7"])]
+    y, s = rows["price"], rows["score_v7"]
+    got = theirs["r2"]["details"]["shadow"]
+    assert got["rows"] == len(rows)
+    assert theirs["r2"]["details"]["shadow_invalid_predictions"] == len(usable) - len(rows)
+    for name, value in {
+        "mae": mean_absolute_error(y, s),
+        "rmse": np.sqrt(mean_squared_error(y, s)),
+        "mape": mean_absolute_percentage_error(y, s),
+        "r2": r2_score(y, s),
+    }.items():
+        assert got[name] == pytest.approx(value, rel=1e-9), name
+    assert theirs["r2"]["slis"]["shadow_delta"] > 0  # higher R^2: the shadow errs less
+
+
+def test_a_shadow_column_the_data_lacks_is_named_with_its_config_key(place: Place) -> None:
+    frame = predictions(2_000, infinities=place.kind != "csv")
+    source = prediction_with_shadow(CLASSIFIER) + f"data:\n  current: {place.write(frame)}"
+    ours, theirs = place.runs(source, QUALITY)
+    for runs in (ours, theirs):
+        for name, run in runs.items():
+            assert run["status"] == "failed", name
+            assert "prediction.shadow.column 'score_v7' is not in" in run["error"], name
+
+
+def test_ctr_ignores_a_shadow(place: Place) -> None:
+    source = prediction_with_shadow(CLASSIFIER) + f"data:\n  current: {place.write(events(5_000))}"
+    ours, theirs = place.runs(source, MONITORS)
+    assert_same_runs(ours, theirs, place.engine)
+    for run in (*ours.values(), *theirs.values()):
+        assert not any("shadow" in name for name in [*run["slis"], *run["details"]])
+
+
+def test_a_shadow_is_scored_when_the_data_has_no_model_version(place: Place) -> None:
+    infinities = place.kind != "csv"
+    frame = shadow_scores(predictions(5_000, infinities=infinities), 44, infinities=infinities)
+    source = (
+        prediction_with_shadow(CLASSIFIER)
+        + f"data:\n  current: {place.write(frame.drop(columns=['model_version']))}"
+    )
+    ours, theirs = place.runs(source, QUALITY)
+    assert_same_runs(ours, theirs, place.engine)
+    assert_same_shadow(ours, theirs)
+    live, shadow = theirs["auc"]["details"]["live_vs_shadow"]
+    assert (live["version"], shadow["version"]) == (None, "v7")
+    assert theirs["auc"]["details"]["by_model_version"] == {}

@@ -418,3 +418,190 @@ def test_ctr_without_impressions_is_no_data() -> None:
     frame = ctr_frame().assign(impressions=0, clicks=0)
     result = evaluate(frame, CTR_SPEC)
     assert result.status == "no_data" and result.details["reason"] == "no impressions in the window"
+
+
+# --- a shadow model, scored on the live model's rows ------------------------------------------
+
+SHADOW = dataclasses.replace(SPEC, shadow="shadow", shadow_version="v7")
+
+
+def with_shadow_scores(seed: int = 11) -> pd.DataFrame:
+    """The classification frame with a shadow score that separates the classes better than
+    v1, and rows that must be left out of the shadow's metrics: 40 unlabelled and 40 with an
+    invalid live score (the shadow scores them all certain and wrong, so counting them would
+    show), and 25 labelled, validly scored rows whose shadow score is NaN, infinite or text."""
+    frame = classification_frame(seed)
+    rng = np.random.default_rng(seed + 100)
+    y = frame["label"].to_numpy()
+    frame["shadow"] = np.clip(y * 0.7 + rng.normal(0.15, 0.2, N), 0, 1).astype(object)
+    frame.loc[:39, "label"] = np.nan
+    frame.loc[40:79, "score"] = np.nan
+    frame.loc[:79, "shadow"] = 1 - frame.loc[:79, "label"].fillna(1)  # certain and wrong
+    frame.loc[80:89, "shadow"] = np.nan
+    frame.loc[90:99, "shadow"] = np.inf
+    frame.loc[100:104, "shadow"] = "oops"
+    return frame
+
+
+def shadow_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows a shadow is scored on, chosen by hand: labelled, a finite live score, a finite
+    shadow score."""
+    shadow = pd.to_numeric(frame["shadow"], errors="coerce")
+    live = pd.to_numeric(frame["score"], errors="coerce")
+    kept = frame["label"].notna() & np.isfinite(live) & np.isfinite(shadow)
+    return frame[kept].assign(shadow=shadow[kept])
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.3], ids=lambda t: f"threshold {t}")
+def test_a_binary_shadow_equals_scikit_learn_on_the_live_models_rows(threshold: float) -> None:
+    frame = with_shadow_scores()
+    result = evaluate(frame, dataclasses.replace(SHADOW, metric="roc_auc", threshold=threshold))
+    rows = shadow_rows(frame)
+    assert len(rows) == N - 80 - 25
+    expected = sklearn_binary(rows["label"].to_numpy(), rows["shadow"].to_numpy(), threshold)
+    shadow = result.details["shadow"]
+    assert (shadow["version"], shadow["column"], shadow["rows"]) == ("v7", "shadow", len(rows))
+    for name, value in expected.items():
+        assert shadow[name] == pytest.approx(value, abs=1e-12, rel=0), name
+    assert result.slis["roc_auc[shadow=v7]"] == shadow["roc_auc"]
+    assert result.slis["shadow_delta"] == pytest.approx(
+        expected["roc_auc"] - result.slis["roc_auc"], abs=1e-12
+    )
+    assert result.slis["shadow_delta"] > 0.05  # the shadow separates the classes better
+    # left out of the shadow only: the live model keeps those 25 rows
+    assert result.details["shadow_invalid_predictions"] == 25
+    assert result.details["evaluated_rows"] == N - 80 == shadow["rows"] + 25
+    live = frame.iloc[80:]
+    assert result.slis["roc_auc"] == pytest.approx(
+        skm.roc_auc_score(live["label"], live["score"]), abs=1e-12, rel=0
+    )
+
+
+def test_the_shadow_changes_nothing_of_the_live_result() -> None:
+    frame = with_shadow_scores()
+    live, both = evaluate(frame, SPEC), evaluate(frame, SHADOW)
+    assert (live.good, live.total) == (both.good, both.total)
+    assert {k: v for k, v in both.slis.items() if "shadow" not in k} == live.slis
+    assert both.details["by_model_version"] == live.details["by_model_version"]
+    assert "v7" not in both.details["by_model_version"]  # served versions only
+    assert both.details["by_slice"] == live.details["by_slice"]
+
+
+def test_live_against_shadow_has_a_row_per_model() -> None:
+    frame = with_shadow_scores()
+    result = evaluate(frame, SHADOW)
+    live, v1, v2, shadow = result.details["live_vs_shadow"]
+    assert (live["model"], live["version"], live["rows"]) == ("live", "v1, v2", N - 80)
+    assert live["accuracy"] == result.slis["accuracy"]
+    versions = result.details["by_model_version"]
+    assert [(v1["version"], v1["f1"]), (v2["version"], v2["rows"])] == [
+        ("v1", versions["v1"]["f1"]),
+        ("v2", versions["v2"]["rows"]),
+    ]
+    details = result.details["shadow"]
+    assert shadow == {"model": "shadow", **{k: v for k, v in details.items() if k != "column"}}
+    assert (shadow["version"], shadow["rows"]) == ("v7", N - 80 - 25)
+    one_version = evaluate(frame.assign(model_version="v1"), SHADOW)
+    assert [r["version"] for r in one_version.details["live_vs_shadow"]] == ["v1", "v7"]
+
+
+def test_a_shadow_without_a_valid_score_has_no_values_and_the_live_model_still_counts() -> None:
+    frame = with_shadow_scores().assign(shadow=np.nan)
+    result = evaluate(frame, SHADOW)
+    assert result.status == "ok" and result.slis["accuracy"] is not None
+    assert result.slis["accuracy[shadow=v7]"] is None and result.slis["shadow_delta"] is None
+    assert result.details["shadow"]["rows"] == 0
+    assert result.details["shadow_invalid_predictions"] == result.details["evaluated_rows"]
+
+
+def test_a_shadow_without_its_version_is_named_by_its_column() -> None:
+    result = evaluate(with_shadow_scores(), dataclasses.replace(SHADOW, shadow_version=None))
+    assert "accuracy[shadow=shadow]" in result.slis
+
+
+def test_a_missing_shadow_column_is_named() -> None:
+    with pytest.raises(ValueError, match="column 'shadow' is not in the window"):
+        evaluate(classification_frame(), SHADOW)
+
+
+def test_a_multiclass_shadow_equals_scikit_learn_macro_averages() -> None:
+    rng = np.random.default_rng(5)
+    y = rng.choice(["cat", "dog", "emu", "fox"], N, p=[0.5, 0.25, 0.05, 0.2])
+    live = np.where(rng.random(N) < 0.6, y, rng.choice(["cat", "dog", "fox"], N)).astype(object)
+    shadow = np.where(rng.random(N) < 0.8, y, rng.choice(["dog", "owl"], N)).astype(object)
+    truth = y.astype(object)
+    truth[:30] = None  # unlabelled
+    live[30:60] = None  # no live prediction: not the shadow's either
+    shadow[:60] = "cat"  # ... scored "cat" by the shadow, often wrong
+    shadow[60:75] = None  # left out of the shadow only
+    frame = pd.DataFrame({"pred": live, "truth": truth, "next": shadow})
+    spec = PredictionQualitySpec(
+        metric="f1",
+        kind="multiclass_classification",
+        prediction="pred",
+        label="truth",
+        shadow="next",
+        shadow_version="v3",
+    )
+    result = evaluate(frame, spec)
+    rows = frame.iloc[75:]
+    s, t = rows["next"].astype(str), rows["truth"].astype(str)
+    got = result.details["shadow"]
+    assert got["rows"] == N - 75 and result.details["shadow_invalid_predictions"] == 15
+    assert got["accuracy"] == pytest.approx(skm.accuracy_score(t, s), abs=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "owl" is never a label, "emu" never predicted
+        for name, fn in [
+            ("precision", skm.precision_score),
+            ("recall", skm.recall_score),
+            ("f1", skm.f1_score),
+        ]:
+            expected = fn(t, s, average="macro", zero_division=np.nan)
+            assert got[name] == pytest.approx(expected, abs=1e-12, rel=0), name
+    assert got["roc_auc"] is None and got["log_loss"] is None
+    assert result.slis["f1[shadow=v3]"] == got["f1"]
+    assert result.slis["shadow_delta"] == pytest.approx(got["f1"] - result.slis["f1"], abs=1e-12)
+
+
+def test_a_regression_shadow_equals_scikit_learn() -> None:
+    rng = np.random.default_rng(8)
+    y = rng.normal(100, 20, N)
+    live = y + rng.normal(0, 5, N)
+    shadow = y + rng.normal(1, 3, N)
+    y[:20] = np.nan  # unlabelled
+    y[20:30] = np.inf  # labelled, but not a number to compare with
+    live[30:40] = np.nan
+    shadow[:40] = 1e6  # far off on the rows it must not be scored on
+    shadow[40:50] = np.nan
+    frame = pd.DataFrame({"pred": live, "y": y, "next": shadow})
+    spec = PredictionQualitySpec(
+        metric="mae",
+        kind="regression",
+        prediction="pred",
+        label="y",
+        regression_tolerance=5,
+        shadow="next",
+        shadow_version="v2",
+    )
+    result = evaluate(frame, spec)
+    yy, p = y[50:], shadow[50:]
+    expected = {
+        "mae": skm.mean_absolute_error(yy, p),
+        "rmse": np.sqrt(skm.mean_squared_error(yy, p)),
+        "mape": skm.mean_absolute_percentage_error(yy, p),
+        "r2": skm.r2_score(yy, p),
+    }
+    got = result.details["shadow"]
+    for name, value in expected.items():
+        assert got[name] == pytest.approx(value, abs=1e-12, rel=1e-12), name
+    assert got["rows"] == N - 50 and result.details["shadow_invalid_predictions"] == 10
+    assert result.slis["mae[shadow=v2]"] == got["mae"]
+    assert result.slis["shadow_delta"] == pytest.approx(got["mae"] - result.slis["mae"], rel=1e-12)
+    assert result.slis["shadow_delta"] < 0  # lower is better: the shadow errs less
+    assert (result.good, result.total) == (np.sum(np.abs(live[40:] - y[40:]) <= 5), N - 40)
+
+
+def test_ctr_has_no_shadow() -> None:
+    result = evaluate(ctr_frame().assign(next=0.5), dataclasses.replace(CTR_SPEC, shadow="next"))
+    assert result.status == "ok"
+    assert not any("shadow" in name for name in [*result.slis, *result.details])

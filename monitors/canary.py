@@ -144,7 +144,9 @@ def two_proportion_z(
     """One-sided two-proportion z test of H0 ``worse_by <= tolerance``.
 
     With ``p_b = x_b / n_b``, ``p_c = x_c / n_c``, ``worse_by = p_b - p_c`` (``p_c - p_b`` when
-    higher is worse), ``z = (worse_by - tolerance) / se`` and ``p = 1 - Phi(z)``, where
+    higher is worse), ``z = (worse_by - tolerance - cc) / se`` and ``p = 1 - Phi(z)``, with
+    Yates' continuity correction ``cc = (1 / n_b + 1 / n_c) / 2`` (the counts are whole: without
+    it the normal tail says "worse" a little more often than ``alpha`` on equal versions), where
 
     - ``tolerance == 0``: the pooled standard error under H0 (no difference),
       ``se = sqrt(p (1 - p) (1 / n_b + 1 / n_c))`` with ``p = (x_b + x_c) / (n_b + n_c)``;
@@ -158,7 +160,8 @@ def two_proportion_z(
         se = math.sqrt(pooled * (1 - pooled) * (1 / n_baseline + 1 / n_candidate))
     else:
         se = math.sqrt(p_b * (1 - p_b) / n_baseline + p_c * (1 - p_c) / n_candidate)
-    return _z_test("two-proportion z", False, worse_by, tolerance, se)
+    correction = 0.5 * (1 / n_baseline + 1 / n_candidate)
+    return _z_test("two-proportion z", False, worse_by, tolerance + correction, se)
 
 
 def mcnemar_z(
@@ -175,13 +178,15 @@ def mcnemar_z(
     candidate_only`` for the candidate only; ``worse_by = (b - c) / n`` (``(c - b) / n`` when
     success is bad). With ``d = b - c`` (or ``c - b``):
 
-    - ``tolerance == 0``: McNemar's ``z = d / sqrt(b + c)`` (the variance under H0);
-    - ``tolerance > 0``: the Wald ``z = (d - n tolerance) / sqrt(b + c - d^2 / n)``.
+    - ``tolerance == 0``: McNemar's ``z = (d - 1) / sqrt(b + c)`` (the variance under H0);
+    - ``tolerance > 0``: the Wald ``z = (d - n tolerance - 1) / sqrt(b + c - d^2 / n)``;
+
+    the ``- 1`` is Edwards' continuity correction (``d`` moves in steps of 2).
     """
     b, c, n = baseline_only, candidate_only, rows
     d = b - c if higher_is_better else c - b
     variance = b + c if tolerance == 0 else b + c - d * d / n
-    test = _z_test("McNemar z", True, d, n * tolerance, math.sqrt(max(variance, 0.0)))
+    test = _z_test("McNemar z", True, d, n * tolerance + 1, math.sqrt(max(variance, 0.0)))
     return Test(test.name, True, d / n, test.statistic, test.p_value)
 
 

@@ -294,6 +294,14 @@ def panel(reader: PanelReader) -> list[Block]:
     return blocks
 
 
+def rollback(details: Mapping[str, Any]) -> tuple[str | None, str | None] | None:
+    """A verdict's candidate is what a rollback goes from, its baseline what it goes back to
+    (a shadow is never served: rolling it back means nothing)."""
+    if details.get("paired") or not details.get("baseline"):
+        return None
+    return details.get("candidate"), details.get("baseline")
+
+
 KIND = KINDS.register(
     Kind(
         name="canary",
@@ -309,5 +317,7 @@ KIND = KINDS.register(
         label_delay=label_delay,
         evidence=evidence,
         panel=panel,
+        reads_versions=True,
+        rollback=rollback,
     )
 )

@@ -60,13 +60,18 @@ webhooks:
 
 
 def prediction_log(
-    path: Path, accuracy: dict[str, float], switch: datetime = SWITCH, seed: int = 7
+    path: Path,
+    accuracy: dict[str, float],
+    switch: datetime = SWITCH,
+    seed: int = 7,
+    share: float = 1.0,
 ) -> pd.DataFrame:
-    """One request every 10 s from START to END: v1 before ``switch``, v2 after, each
-    right with its accuracy (the score on the right side of 0.5 or not)."""
+    """One request every 10 s from START to END: v1 before ``switch``, v2 on ``share`` of the
+    requests after it (all of them by default), each right with its version's accuracy (the
+    score on the right side of 0.5 or not)."""
     rng = np.random.default_rng(seed)
     ts = pd.date_range(START, END, freq="10s", inclusive="left")
-    version = np.where(ts < switch, "v1", "v2")
+    version = np.where((ts >= switch) & (rng.random(len(ts)) < share), "v2", "v1")
     y = rng.integers(0, 2, len(ts))
     right = rng.random(len(ts)) < np.vectorize(accuracy.get)(version)
     predicted = np.where(right, y, 1 - y)
@@ -74,6 +79,33 @@ def prediction_log(
     frame = pd.DataFrame({"ts": ts, "score": score, "y": y, "model_version": version})
     frame.to_parquet(path / "log.parquet")
     return frame
+
+
+CANARY = """\
+version: cockpit/v1
+allowed_hosts: [127.0.0.1]
+services:
+  - name: loan
+    data:
+      current: {{kind: parquet, path: log.parquet, timestamp: ts}}
+    schema:
+      score: {{type: float}}
+    prediction: {{column: score, kind: binary_classification, label: y}}
+    monitors:
+      - {{name: canary, kind: canary, metric: accuracy, min_rows: 100, every: 1h, window: 6h}}
+    slos:
+      - name: canary-safe
+        monitor: canary
+        objective: 0.95
+        window: 1d
+        good: "canary_worse == 0"
+        tiers:
+          - {{severity: page, long_window: 2h, short_window: 1h, factor: 5}}
+    actions:
+      - {{on: {{slo: canary-safe}}, do: rollback, webhook: ci}}
+webhooks:
+  ci: {{url: "{url}", secret_env: TEST_CI_SECRET, timeout: 2s}}
+"""
 
 
 class CI:
@@ -197,3 +229,21 @@ def test_a_cycle_run_again_counts_each_request_once(tmp_path: Path) -> None:
         replay(config, store, END - timedelta(hours=3), END)
     total = sum(e["rows"] for e in version_entries(store, config))
     assert total == int(((log.ts >= END - timedelta(hours=3)) & (log.ts < END)).sum())
+
+
+def test_a_worse_canary_is_rolled_back_to_its_baseline_once_signed(tmp_path: Path, ci: CI) -> None:
+    # v2 on 10 % of the requests after SWITCH, 10 points less accurate than v1 beside it
+    prediction_log(tmp_path, {"v1": 0.92, "v2": 0.82}, share=0.1)
+    path = tmp_path / "cockpit.yaml"
+    path.write_text(CANARY.format(url=ci.url))
+    config = load_config(path)
+    store = Store(f"sqlite:///{tmp_path / 'cockpit.db'}")
+    replay(config, store, START, END, notify=True)
+    run_cycle(config, store, END)
+    assert len(ci.calls) == 1
+    payload = verified(*ci.calls[0])
+    assert (payload["slo"], payload["action"]) == ("canary-safe", "rollback")
+    assert (payload["rollback_from"], payload["rollback_to"]) == ("v2", "v1")
+    assert payload["model_version"] == "v2"  # the newest version serving: the candidate
+    newest = store.latest_run("loan", "canary", status="ok")
+    assert newest is not None and newest.window_start >= SWITCH  # judged on shared windows

@@ -76,12 +76,18 @@ def test_the_two_proportion_p_value_is_the_normal_tail_of_the_z_on_the_same_coun
         se = np.sqrt(pooled * (1 - pooled) * (1 / n_b + 1 / n_c))
     else:
         se = np.sqrt(p_b * (1 - p_b) / n_b + p_c * (1 - p_c) / n_c)
-    expected = stats.norm.sf((worse_by - tolerance) / se)
+    yates = 0.5 * (1 / n_b + 1 / n_c)  # the continuity correction
+    expected = stats.norm.sf((worse_by - tolerance - yates) / se)
     test = canary.two_proportion_z(
         x_b, n_b, x_c, n_c, higher_is_better=higher_is_better, tolerance=tolerance
     )
     assert test.p_value == pytest.approx(expected, abs=1e-12, rel=1e-12)
     assert test.worse_by == pytest.approx(worse_by, abs=1e-15)
+    if tolerance == 0 and worse_by > 0:
+        # the same as scipy's Yates-corrected chi-square on the 2x2 table, halved (one side)
+        table = [[x_b, n_b - x_b], [x_c, n_c - x_c]]
+        chi2 = stats.chi2_contingency(table, correction=True)
+        assert test.p_value == pytest.approx(chi2.pvalue / 2, rel=1e-9)
 
 
 def test_without_a_tolerance_the_z_test_agrees_with_fishers_exact_test_loosely() -> None:
@@ -94,13 +100,14 @@ def test_without_a_tolerance_the_z_test_agrees_with_fishers_exact_test_loosely()
 def test_mcnemars_z_is_the_normal_tail_of_the_discordant_pairs() -> None:
     b, c, n = 180, 120, 5000
     plain = canary.mcnemar_z(b, c, n)
-    assert plain.p_value == pytest.approx(stats.norm.sf((b - c) / np.sqrt(b + c)), abs=1e-12)
+    # Edwards' continuity correction: |b - c| - 1
+    assert plain.p_value == pytest.approx(stats.norm.sf((b - c - 1) / np.sqrt(b + c)), abs=1e-12)
     assert plain.worse_by == pytest.approx((b - c) / n)
     # the exact McNemar test: b among the b + c discordant pairs, Binomial(b + c, 1/2)
     exact = stats.binomtest(b, b + c, 0.5, alternative="greater").pvalue
     assert plain.p_value == pytest.approx(exact, abs=0.002)
     shifted = canary.mcnemar_z(b, c, n, tolerance=0.005)
-    wald = ((b - c) - n * 0.005) / np.sqrt(b + c - (b - c) ** 2 / n)
+    wald = ((b - c) - n * 0.005 - 1) / np.sqrt(b + c - (b - c) ** 2 / n)
     assert shifted.p_value == pytest.approx(stats.norm.sf(wald), abs=1e-12)
 
 
@@ -138,12 +145,12 @@ def test_the_values_are_prediction_qualitys_per_version() -> None:
     assert result.slis["candidate_value"] == by_version["v2"]["accuracy"]
 
 
-def test_equal_versions_say_worse_in_about_alpha_of_200_windows_11_observed() -> None:
+def test_equal_versions_say_worse_in_at_most_alpha_of_200_windows_9_observed() -> None:
     """Seeds 0..199, 4,000 rows each, 50/50 (even seeds) or 90/10 (odd seeds), both versions
-    0.88 accurate: 11 of the 200 windows (5.5%) say "worse" at alpha 0.05. A test of level
-    exactly 0.05 says so in more than 10 of 200 windows 42% of the time; 3,000 more windows
-    (seeds 1000..3999) gave 5.6% (5.3% at 50/50, 5.9% at 90/10). So this bounds the count at
-    19, which a level-0.05 test exceeds 0.5% of the time, and asks the p-values to be uniform."""
+    0.88 accurate: 9 of the 200 windows (4.5%) say "worse" at alpha 0.05. Without the
+    continuity correction it was 11 (5.5%); with it, 4,000 more windows (seeds 3000..6999)
+    gave 4.6%, and 20,000 binomial draws of the counts 4.5% at 2000/2000 and 3600/400: the test
+    stays at or below its level."""
     p_values = np.array(
         [
             canary.evaluate(
@@ -154,8 +161,8 @@ def test_equal_versions_say_worse_in_about_alpha_of_200_windows_11_observed() ->
         ]
     )
     false = int(np.sum(p_values < 0.05))
-    assert false <= stats.binom.ppf(0.995, 200, 0.05) == 19
-    assert stats.kstest(p_values, "uniform").pvalue > 0.05
+    assert false / len(p_values) <= 0.05
+    assert false > 0  # a test that never says "worse" would pass the line above too
 
 
 def test_a_candidate_with_too_little_traffic_gets_no_verdict() -> None:
@@ -552,8 +559,8 @@ def test_a_shadow_is_compared_on_the_same_rows_with_mcnemars_test() -> None:
     assert result.slis["candidate_share"] == 1.0
     assert result.slis["baseline_value"] == pytest.approx(live_right.mean(), abs=1e-15)
     assert result.slis["candidate_value"] == pytest.approx(shadow_right.mean(), abs=1e-15)
-    assert result.slis["canary_p_value"] == pytest.approx(
-        stats.norm.sf((b - c) / math.sqrt(b + c)), abs=1e-12
+    assert result.slis["canary_p_value"] == pytest.approx(  # Edwards' continuity correction
+        stats.norm.sf((b - c - 1) / math.sqrt(b + c)), abs=1e-12
     )
     assert result.slis["canary_worse"] == 1.0
 

@@ -118,10 +118,11 @@ def render(table: pd.DataFrame, summary: dict) -> str:
     return "\n".join(lines)
 
 
-def found(store: Store) -> list[str]:
+def found(store: Store, config: Config | None = None) -> list[str]:
     from cockpit.read.actions import list_actions
     from cockpit.read.alerts import list_alerts
     from cockpit.read.incidents import list_incidents
+    from cockpit.read.versions import version_entries
 
     alerts = list_alerts(store, firing_only=False, limit=1000)
     lines = [f"{len(alerts)} alert episodes:"]
@@ -133,8 +134,17 @@ def found(store: Store) -> list[str]:
     lines.append(f"{len(actions)} actions:")
     lines += [
         f"  {a['created_at']}  {a['action']:<8} {a['service']}/{a['slo']}: {a['status']}"
+        + (f" ({a['reason'].split(';')[0]})" if "->" in (a["reason"] or "") else "")
         for a in sorted(actions, key=lambda a: a["created_at"])
     ]
+    if config is not None:
+        versions = version_entries(store, config)
+        lines.append(f"{len(versions)} model versions served:")
+        lines += [
+            f"  {v['service']} {v['version']:<4} {v['first_seen']} .. {v['last_seen']}  "
+            f"{v['rows']} requests" + ("  (serving)" if v["serving"] else "")
+            for v in versions
+        ]
     incidents = list_incidents(store)
     lines.append(f"{len(incidents)} incidents:")
     lines += [
@@ -170,7 +180,7 @@ def run_demo(
     echo("Daily worst of each monitor's headline SLI:")
     echo(render(table, summary))
     echo("")
-    for line in found(store):
+    for line in found(store, config):
         echo(line)
     echo("")
     if serve:

@@ -22,6 +22,8 @@ writes five incidents (offsets from ``start``; the default start is 2026-10-01T0
     16d10h - 17d16h  ads      bad_model_version    v7, CTR about 0.08: a rollback fires
     19d9h - 21d9h    loan     bad_model_version    v2, accuracy about 0.65: a rollback fires
     23d12h - 24d6h   ads      latency_regression   median about 350 ms: the latency SLO burns
+    26d10h - 27d4h   ads      canary_rollout       v8 on 10 % of requests, clicked half as often:
+                                                   the canary is worse, it is rolled back to v6
 
 Files under ``out_dir`` (timestamps ``datetime64[ns, UTC]``, rows sorted by time)::
 
@@ -110,7 +112,9 @@ CM_PER_M = 100.0
 DRIFT_INCOME_GROWTH_PER_DAY = 0.04
 DRIFT_CREDIT_POINTS_PER_DAY = -6.0
 LOAN_MODEL, LOAN_BAD_MODEL = "v1", "v2"
-ADS_MODEL, ADS_BAD_MODEL = "v6", "v7"
+ADS_MODEL, ADS_BAD_MODEL, ADS_CANARY_MODEL = "v6", "v7", "v8"
+CANARY_SHARE = 0.10  # v8 serves this share of requests during its canary
+CANARY_CLICK_FACTOR = 0.5  # ... and its ads are clicked half as often
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,8 @@ STORY = tuple(_Script(*row) for row in (
      "model v2 deployed, then rolled back to v1: noisy scores, accuracy about 0.65"),
     ("ads", "latency_regression", 23 * _D + 12 * _H, 24 * _D + 6 * _H,
      "latency regression: median about 350 ms, most requests over 300 ms"),
+    ("ads", "canary_rollout", 26 * _D + 10 * _H, 27 * _D + 4 * _H,
+     "model v8 canary on 10 % of requests, clicked half as often: rolled back to v6"),
 ))
 # fmt: on
 
@@ -198,8 +204,9 @@ def generate(
     events = scenario_events(start, end)
     loan_events = [e for e in events if e.service == "loan"]
     ads_events = [e for e in events if e.service == "ads"]
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5)]
-    loan_ref_rng, loan_rng, label_rng, ads_ref_rng, ads_rng = streams
+    # a stream added later is spawned after the others: theirs stay the same
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)]
+    loan_ref_rng, loan_rng, label_rng, ads_ref_rng, ads_rng, canary_rng = streams
 
     out_dir = Path(out_dir)
     loan_reference, _ = _loan_logs(loan_ref_rng, reference_start, start, first_id=1, events=[])
@@ -212,7 +219,14 @@ def generate(
     _write_daily(labels, "labelled_at", out_dir / "loan" / "labels")
 
     ads_reference = _ads_logs(ads_ref_rng, reference_start, start, first_id=1, events=[])
-    ads = _ads_logs(ads_rng, start, end, first_id=len(ads_reference) + 1, events=ads_events)
+    ads = _ads_logs(
+        ads_rng,
+        start,
+        end,
+        first_id=len(ads_reference) + 1,
+        events=ads_events,
+        canary_rng=canary_rng,
+    )
     _write(ads_reference, out_dir / "ads" / "reference.parquet")
     _write_daily(ads, "ts", out_dir / "ads" / "logs")
 
@@ -361,8 +375,10 @@ def _ads_logs(
     *,
     first_id: int,
     events: Sequence[Event],
+    canary_rng: np.random.Generator | None = None,
 ) -> pd.DataFrame:
-    """The ad service's impression log over ``[start, end)``."""
+    """The ad service's impression log over ``[start, end)`` (``canary_rng`` draws which
+    requests a canary serves, from a stream of its own)."""
     ts = _arrivals(rng, start, end, ADS_REQUESTS_PER_MINUTE)
     n = len(ts)
     country = rng.choice(len(COUNTRIES), size=n, p=COUNTRY_SHARES)
@@ -391,6 +407,10 @@ def _ads_logs(
         elif event.kind == "latency_regression":
             slow = _latency_ms(latency_normal, SLOW_LATENCY_MEDIAN_MS, SLOW_LATENCY_LOG_SD)
             latency = np.where(during, slow, latency)
+        elif event.kind == "canary_rollout" and canary_rng is not None:
+            canary = during & (canary_rng.random(n) < CANARY_SHARE)
+            model[canary] = ADS_CANARY_MODEL
+            click_p = np.where(canary, click_p * CANARY_CLICK_FACTOR, click_p)
 
     return pd.DataFrame(
         {

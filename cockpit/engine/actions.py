@@ -49,13 +49,18 @@ def fire(
         verdict = guards.guard(
             rule, guards.Usage(last, recent), at, replay=not send, duration=format_duration
         )
-        if verdict.status == "queued" and rule.do == ROLLBACK:
+        if rule.do == ROLLBACK:
             target = versions.rollback_target(conn, config, service.name, alert.slo, at)
-            if target.to is None:  # nothing known good to go back to: an operator decides
+            if verdict.status == "queued" and target.to is None:  # an operator decides
                 verdict = guards.Verdict(
                     "pending_approval",
                     f"no version to roll back to ({target.reason}); waits for an operator's "
                     "approval (cockpit actions approve ID)",
+                )
+            elif target.to is not None:
+                went = f"{target.from_ or '?'} -> {target.to}"
+                verdict = guards.Verdict(
+                    verdict.status, f"{went}; {verdict.reason}" if verdict.reason else went
                 )
         action_id = record(
             conn,

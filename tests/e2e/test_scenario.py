@@ -72,6 +72,7 @@ def pages(store: Store, service: str, slo: str) -> list[dict]:
         ("loan-default", "accurate", ("loan", "bad_model_version"), timedelta(days=2)),
         ("ad-ctr", "ctr-floor", ("ads", "bad_model_version"), timedelta(hours=12)),
         ("ad-ctr", "fast", ("ads", "latency_regression"), timedelta(hours=2)),
+        ("ad-ctr", "canary-safe", ("ads", "canary_rollout"), timedelta(hours=12)),
     ],
     ids=[
         "the unit change pages on valid inputs within hours",
@@ -79,6 +80,7 @@ def pages(store: Store, service: str, slo: str) -> list[dict]:
         "the bad loan model pages on accuracy (labels come a day late)",
         "the bad ads model pages on the CTR floor",
         "the latency regression pages on fast",
+        "the worse v8 canary pages on canary-safe within its first twelve hours",
     ],
 )
 def test_each_written_incident_pages(
@@ -110,8 +112,21 @@ def test_retrain_and_rollback_fire_once_per_alert(backfilled) -> None:
     assert ("loan-default", "no-drift", "retrain") in kinds
     assert ("loan-default", "accurate", "rollback") in kinds
     assert ("ad-ctr", "ctr-floor", "rollback") in kinds
+    assert ("ad-ctr", "canary-safe", "rollback") in kinds
     assert len({a["idempotency_key"] for a in actions}) == len(actions)
     assert all(a["status"] == "dry_run" for a in actions)  # a replay records, it does not send
+
+
+def test_each_rollback_names_the_version_it_goes_back_to(backfilled) -> None:
+    store, _summary, _config = backfilled
+    went = {
+        (a["service"], a["slo"], (a["reason"] or "").split(";")[0])
+        for a in list_actions(store, limit=1000)
+        if a["action"] == "rollback"
+    }
+    assert ("ad-ctr", "ctr-floor", "v7 -> v6") in went
+    assert ("loan-default", "accurate", "v2 -> v1") in went
+    assert ("ad-ctr", "canary-safe", "v8 -> v6") in went  # the canary's baseline
 
 
 def test_the_unit_change_incident_has_a_timeline_and_an_impact(backfilled) -> None:

@@ -122,6 +122,7 @@ def test_the_summary_tells_the_story_and_is_written_beside_the_data(
         ("ads", "bad_model_version", "2026-10-17T10:00:00Z", "2026-10-18T16:00:00Z"),
         ("loan", "bad_model_version", "2026-10-20T09:00:00Z", "2026-10-22T09:00:00Z"),
         ("ads", "latency_regression", "2026-10-24T12:00:00Z", "2026-10-25T06:00:00Z"),
+        ("ads", "canary_rollout", "2026-10-27T10:00:00Z", "2026-10-28T04:00:00Z"),
     ]
     assert all(event["description"] for event in summary["events"])
 
@@ -292,11 +293,24 @@ def test_the_covariate_drift_shows_in_a_ks_test_against_the_reference(
 
 def test_model_v7_halves_the_click_through_rate(ads: pd.DataFrame) -> None:
     v7 = between(ads, "2026-10-17T10:00Z", "2026-10-18T16:00Z")
+    canary = between(ads, "2026-10-27T10:00Z", "2026-10-28T04:00Z")
     assert (ads.loc[v7, "model_version"] == "v7").all()
-    assert (ads.loc[~v7, "model_version"] == "v6").all()
+    assert (ads.loc[~v7 & ~canary, "model_version"] == "v6").all()
     ctr = ads.groupby(v7)["clicks"].sum() / ads.groupby(v7)["impressions"].sum()
     assert ctr[True] < 0.12
     assert ctr[False] > 0.15
+
+
+def test_the_v8_canary_serves_a_tenth_of_requests_clicked_half_as_often(ads: pd.DataFrame) -> None:
+    during = ads[between(ads, "2026-10-27T10:00Z", "2026-10-28T04:00Z")]
+    v8 = during["model_version"] == "v8"
+    assert set(during["model_version"]) == {"v6", "v8"}
+    assert 0.08 < v8.mean() < 0.12
+    assert (
+        ads.loc[~between(ads, "2026-10-27T10:00Z", "2026-10-28T04:00Z"), "model_version"] != "v8"
+    ).all()
+    ctr = during.groupby(v8)["clicks"].sum() / during.groupby(v8)["impressions"].sum()
+    assert 0.35 < ctr[True] / ctr[False] < 0.65
 
 
 def test_the_latency_regression_pushes_most_requests_over_the_threshold(

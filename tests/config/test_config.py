@@ -435,7 +435,7 @@ def test_a_config_of_2000_services_validates_and_places_problems_in_the_last_one
         "must be between 0 and 1, got 95 (write 0.95)",
         f"{path}:{_line_after(broken, last, 'monitor: latncy')}: {service}.slos[2].monitor: "
         "no monitor named 'latncy' in service 'ad-ctr-0999' "
-        "(known: ctr, input-quality, latency, prediction-drift)",
+        "(known: canary, ctr, input-quality, latency, prediction-drift)",
     ]
 
 

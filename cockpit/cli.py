@@ -547,13 +547,13 @@ def versions(
     as_json: JsonOpt = False,
 ) -> None:
     """The model versions each service served: first and last request, requests, the share
-    of the newest window, and each version's SLIs."""
+    of the newest hour of traffic, and each version's SLIs."""
     from cockpit.read.versions import version_entries
 
     def line(e: dict[str, Any]) -> str:
         now = " (serving now)" if e["current"] else (" (serving)" if e["serving"] else "")
         slis = ", ".join(f"{k} {v:.4g}" for k, v in e["slis"].items() if v is not None)
-        share = f" {e['share']:.0%} of the newest window" if e["serving"] else ""
+        share = f" {e['share']:.0%} of the newest hour" if e["serving"] else ""
         return (
             f"{e['service']} {e['version']}{now}: {e['first_seen']} .. {e['last_seen']}, "
             f"{e['rows']} requests{share}" + (f"; {slis}" if slis else "")

@@ -102,14 +102,64 @@ def record_cycle(runner: Any, at: datetime) -> None:
 
 def record_ticks(runner: Any, ticks: Iterable[tuple[cfg.Service, datetime]]) -> None:
     """A backfill's windows: one per distinct tick of each versioned service, tiling from
-    one tick to the next."""
+    one tick to the next, counted in one pass over the preloaded rows where the backfill
+    preloaded them (else window by window, where the data lives) and stored at once."""
     by_service: dict[str, tuple[cfg.Service, set[datetime]]] = {}
     for service, tick in ticks:
         if version_column(service) is not None:
             by_service.setdefault(service.name, (service, set()))[1].add(tick)
     for service, moments in by_service.values():
-        previous: datetime | None = None
-        for tick in sorted(moments):
-            start = previous if previous is not None else tick - step(service, tick)
-            record(runner, service, start, tick)
-            previous = tick
+        ordered = sorted(moments)
+        bounds = [ordered[0] - step(service, ordered[0]), *ordered]
+        try:
+            counted = _count_preloaded(runner, service, bounds)
+            if counted is None:
+                counted = []
+                for start, end in zip(bounds, bounds[1:], strict=False):
+                    served = count(runner, service, Window(start, end))
+                    if served is None:  # no version column: nothing to count
+                        break
+                    counted.append((start, end, served))
+        except (CockpitError, ValueError) as exc:
+            log.warning("could not count model versions of %s: %s", service.name, exc)
+            continue
+        if counted:
+            runner.store.record_traffic_windows(service.name, counted)
+
+
+def _count_preloaded(
+    runner: Any, service: cfg.Service, bounds: list[datetime]
+) -> list[tuple[datetime, datetime, dict[str, Served]]] | None:
+    """Requests per version in each window ``[bounds[i], bounds[i + 1])`` from the backfill's
+    preloaded rows, in one pass (None when they are not preloaded)."""
+    import numpy as np
+    import pandas as pd
+
+    column = version_column(service)
+    assert column is not None
+    try:
+        pre = runner.preloaded(service, [column], Window(bounds[0], bounds[-1]))
+    except KeyError:  # the log has no version column
+        return []
+    if pre is None:
+        return None
+    frame = pre.frame.iloc[pre.lo : pre.hi]
+    timestamp = runner.source(service, "current").timestamp
+    kept = frame[frame[column].notna()]
+    stamps = kept[timestamp]
+    times = pd.DatetimeIndex(stamps)
+    edges = pd.DatetimeIndex(bounds[1:]).as_unit(times.unit).asi8
+    window = np.searchsorted(edges, times.asi8, side="right")
+    grouped = (
+        pd.DataFrame({"window": window, "version": kept[column].astype(str), "ts": stamps})
+        .groupby(["window", "version"], sort=True)["ts"]
+        .agg(["size", "min", "max"])
+    )
+    out: list[tuple[datetime, datetime, dict[str, Served]]] = [
+        (start, end, {}) for start, end in zip(bounds, bounds[1:], strict=False)
+    ]
+    for (index, version), row in grouped.iterrows():
+        out[int(index)][2][str(version)] = Served(
+            int(row["size"]), row["min"].to_pydatetime(), row["max"].to_pydatetime()
+        )
+    return out

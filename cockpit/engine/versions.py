@@ -1,8 +1,8 @@
 """Model versions from the recorded traffic (:mod:`cockpit.engine.traffic`) and the runs: when
 each version served, the one serving now, and the one to roll back to.
 
-The version *serving now* is the newest version (by first request) among those in the newest
-recorded window: after a full switch to v2 that is v2, during a canary the candidate. The
+The version *serving now* is the newest version (by first request) among those with requests in
+the newest hour of recorded traffic: after a full switch to v2 that is v2, during a canary the candidate. The
 version to *roll back to* is the newest other version whose SLIs met the SLO that fired over
 its last full window in service (a run of the SLO's monitor whose window lies inside the
 span it served); a monitor that splits its SLIs by version judges the version on its own rows,
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,7 @@ from cockpit.store import versions as repo
 from cockpit.store.versions import TrafficRow
 from slo.series import Condition
 
+SERVING_SPAN = timedelta(hours=1)  # what served in the newest hour of traffic serves now
 ALONE_SHARE = 0.99  # a version served a window "alone" when it had this share of its requests
 FULL_SLACK = 0.05  # a window is full when the version served from its start to its last 5%
 RUNS_LOOKED_AT = 200  # the newest runs of a monitor searched for a version's last full window
@@ -79,13 +80,24 @@ def versions_of(traffic: Sequence[TrafficRow]) -> list[Version]:
     return sorted(out, key=lambda v: (v.first_seen, v.version))
 
 
-def serving_now(traffic: Sequence[TrafficRow], versions: Sequence[Version]) -> str | None:
-    """The newest version among those in the newest recorded window with requests."""
+def recent(traffic: Sequence[TrafficRow], span: timedelta = SERVING_SPAN) -> dict[str, int]:
+    """Requests per version in the windows ending within ``span`` of the newest recorded
+    window's end: what serves now (a version on a small share of traffic may have no request
+    in one short window)."""
     served = [row for row in traffic if row.rows > 0]
     if not served:
-        return None
-    newest = max(row.window_start for row in served)
-    live = {row.version for row in served if row.window_start == newest}
+        return {}
+    newest = max(row.window_end for row in served)
+    out: dict[str, int] = {}
+    for row in served:
+        if row.window_end > newest - span:
+            out[row.version] = out.get(row.version, 0) + row.rows
+    return out
+
+
+def serving_now(traffic: Sequence[TrafficRow], versions: Sequence[Version]) -> str | None:
+    """The newest version (by first request) among those serving now (:func:`recent`)."""
+    live = recent(traffic)
     ordered = [v.version for v in versions if v.version in live]
     return ordered[-1] if ordered else None
 

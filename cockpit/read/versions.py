@@ -16,7 +16,7 @@ import pandas as pd
 
 from cockpit.config import models as cfg
 from cockpit.engine.traffic import version_column
-from cockpit.engine.versions import Version, serving_now, version_values, versions_of
+from cockpit.engine.versions import Version, recent, serving_now, version_values, versions_of
 from cockpit.errors import CockpitError
 from cockpit.store import Store, run_details
 from cockpit.timefmt import iso
@@ -74,8 +74,8 @@ def version_entries(
     store: Store, config: cfg.Config, service: str | None = None, until: datetime | None = None
 ) -> list[dict[str, Any]]:
     """The ``cockpit versions --json`` contract: ``{service, version, first_seen, last_seen,
-    rows, slis}`` per version, oldest first per service, with ``serving`` (in the newest
-    recorded window), ``current`` (the version serving now), ``share`` (of the newest window),
+    rows, slis}`` per version, oldest first per service, with ``serving`` (requests in the newest
+    hour of traffic), ``current`` (the version serving now), ``share`` (of that hour's),
     ``windows`` (``{start, end, rows, share}``) and ``by_monitor``."""
     entries: list[dict[str, Any]] = []
     for s in _services(config, service):
@@ -83,12 +83,12 @@ def version_entries(
         traffic = store.version_traffic(s.name, until)
         versions = versions_of(traffic)
         current = serving_now(traffic, versions)
-        newest = max((r.window_start for r in traffic if r.rows > 0), default=None)
+        now = recent(traffic)
+        total_now = sum(now.values())
         values = _newest_values(store, s, column, {v.version for v in versions})
         order = [m.name for m in s.monitors]
         for v in versions:
-            last_window = v.windows[-1] if v.windows else None
-            serving = last_window is not None and last_window.start == newest
+            serving = v.version in now
             entries.append(
                 {
                     "service": s.name,
@@ -99,7 +99,7 @@ def version_entries(
                     "slis": _flat(values.get(v.version, {}), order),
                     "serving": serving,
                     "current": v.version == current,
-                    "share": last_window.share if serving and last_window else 0.0,
+                    "share": now.get(v.version, 0) / total_now if total_now else 0.0,
                     "windows": [
                         {"start": iso(w.start), "end": iso(w.end), "rows": w.rows, "share": w.share}
                         for w in v.windows
@@ -140,7 +140,7 @@ def summary(store: Store, config: cfg.Config, service: str) -> pd.DataFrame:
             "first seen": e["first_seen"],
             "last seen": e["last_seen"],
             "requests": e["rows"],
-            "serving": ("now, " if e["current"] else "") + f"{e['share']:.0%}"
+            "serving": (("now, " if e["current"] else "") + f"{e['share']:.0%}")
             if e["serving"]
             else "no",
             **e["slis"],

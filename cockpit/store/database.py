@@ -191,6 +191,7 @@ class Store:
     firing_at = _reading(_alerts.firing_at)
     beat = _writing(_heartbeats.beat)
     record_traffic = _writing(_versions.record)
+    record_traffic_windows = _writing(_versions.record_windows)
     version_traffic = _reading(_versions.history)
     traffic_end = _reading(_versions.newest_end)
     heartbeats = _reading(_heartbeats.all_beats)

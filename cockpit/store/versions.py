@@ -3,7 +3,7 @@ timeline), recorded once per window, read back per service."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -65,6 +65,39 @@ def record(
         for version, s in served.items()
     ]
     conn.execute(sa.insert(_traffic), rows)
+
+
+def record_windows(
+    conn: sa.Connection,
+    service: str,
+    windows: Sequence[tuple[datetime, datetime, Mapping[str, Served]]],
+) -> None:
+    """Many windows at once (a backfill's), replacing what was recorded over their span."""
+    if not windows:
+        return
+    start, end = min(w[0] for w in windows), max(w[1] for w in windows)
+    conn.execute(
+        sa.delete(_traffic).where(
+            (_traffic.c.service == service)
+            & (_traffic.c.window_start < end)
+            & (_traffic.c.window_end > start)
+        )
+    )
+    rows = [
+        {
+            "service": service,
+            "window_start": w_start,
+            "window_end": w_end,
+            "version": version,
+            "rows": int(s.rows),
+            "first_at": s.first_at,
+            "last_at": s.last_at,
+        }
+        for w_start, w_end, served in windows
+        for version, s in served.items()
+    ]
+    if rows:
+        conn.execute(sa.insert(_traffic), rows)
 
 
 def history(conn: sa.Connection, service: str, until: datetime | None = None) -> list[TrafficRow]:

@@ -695,3 +695,40 @@ def test_an_acked_alert_is_not_offered_for_ack_again(writable: Store) -> None:
     ops.ack(writable, alert.id or 0, "Grace")
     at = sign_in(open_page("alerts"))
     assert alert.id not in at.selectbox(key="ack_alert").options
+
+
+# --- the canary story ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def canary_backfilled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample scenario replayed across the v8 canary of ad-ctr (10-27 10:00Z to 10-28
+    04:00Z, worse than v6 beside it)."""
+    from cockpit.engine.cycle import replay
+    from demo.scenario import prepare
+
+    config_path, _summary = prepare(tmp_path_factory.mktemp("canary"))
+    config = load_config(config_path)
+    store = Store(config.store_url())
+    replay(config, store, datetime(2026, 10, 27, tzinfo=UTC), datetime(2026, 10, 28, tzinfo=UTC))
+    store.close()
+    return config_path
+
+
+def test_service_page_shows_the_canary_release_and_its_verdict(
+    canary_backfilled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COCKPIT_CONFIG", str(canary_backfilled))
+    at = open_page("service", service="ad-ctr")
+    headers = texts(at.header)
+    assert "Model versions" in headers and "Canary: canary" in headers
+    [served] = [f for f in frames(at) if "requests" in getattr(f, "columns", [])]
+    assert set(served["version"]) == {"v6", "v8"}
+    v8 = served[served["version"] == "v8"].iloc[0]
+    assert v8["serving"].startswith("now, ")  # the newest version in the newest hour
+    assert 0.05 < float(v8["serving"].removeprefix("now, ").rstrip("%")) / 100 < 0.15
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["worse"] == "yes"
+    assert shown["ctr delta (v8 - v6)"].startswith("-")
+    timeline = next(c for c in specs(at) if c.get("title") == "Release timeline")
+    assert timeline["encoding"]["color"]["field"] == "version"

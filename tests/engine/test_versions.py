@@ -247,3 +247,27 @@ def test_a_worse_canary_is_rolled_back_to_its_baseline_once_signed(tmp_path: Pat
     assert payload["model_version"] == "v2"  # the newest version serving: the candidate
     newest = store.latest_run("loan", "canary", status="ok")
     assert newest is not None and newest.window_start >= SWITCH  # judged on shared windows
+
+
+def test_on_duckdb_the_versions_are_counted_by_the_engine_window_by_window(
+    tmp_path: Path,
+) -> None:
+    log = prediction_log(tmp_path, {"v1": 0.95, "v2": 0.95})
+    path = tmp_path / "cockpit.yaml"
+    path.write_text(
+        CONFIG.format(url="http://127.0.0.1:9/hook", floor=0.9).replace(
+            "    data:\n", "    engine: duckdb\n    data:\n", 1
+        )
+    )
+    config = load_config(path)
+    store = Store(f"sqlite:///{tmp_path / 'cockpit.db'}")
+    replay(config, store, START, END)
+    entries = {e["version"]: e for e in version_entries(store, config)}
+    for name, entry in entries.items():
+        assert entry["rows"] == int((log.model_version == name).sum())
+    # an engine counts rows, not their times: the span is the windows'
+    assert (entries["v1"]["first_seen"], entries["v1"]["last_seen"]) == (
+        "2026-10-01T00:00:00Z",
+        "2026-10-02T06:00:00Z",  # the end of the hour v1 last served in
+    )
+    assert entries["v2"]["first_seen"] == "2026-10-02T06:00:00Z"

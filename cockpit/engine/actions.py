@@ -51,7 +51,9 @@ def fire(
         )
         if rule.do == ROLLBACK:
             target = versions.rollback_target(conn, config, service.name, alert.slo, at)
-            if verdict.status == "queued" and target.to is None:  # an operator decides
+            # versions known, none good to go back to: an operator decides (a service that
+            # logs no version leaves the choice to its CI, as before)
+            if verdict.status == "queued" and target.to is None and target.current is not None:
                 verdict = guards.Verdict(
                     "pending_approval",
                     f"no version to roll back to ({target.reason}); waits for an operator's "

@@ -201,7 +201,7 @@ def test_overview_puts_the_broken_data_quality_slo_first(scenario: Path) -> None
     assert first["status"] == "firing"  # its ticket still fires, the budget is overspent too
     assert first["budget_remaining"] < 0
     assert set(table["service"]) == {"loan-default", "ad-ctr"}
-    assert len(table) == 7  # every SLO of the sample config
+    assert len(table) == 8  # every SLO of the sample config
     ranks = table["status"].map(STATUS_RANK)
     assert ranks.is_monotonic_increasing
     metrics = {m.label: m.value for m in at.metric}
@@ -230,7 +230,7 @@ def test_service_page_without_a_query_parameter_shows_the_first_service(scenario
     assert at.selectbox(key="service_pick").value == "loan-default"
     at.selectbox(key="service_pick").select("ad-ctr").run()
     assert at.title[0].value == "ad-ctr"
-    assert set(frames(at)[0]["slo"]) == {"valid-inputs", "ctr-floor", "fast"}
+    assert set(frames(at)[0]["slo"]) == {"valid-inputs", "ctr-floor", "fast", "canary-safe"}
 
 
 def links(at: AppTest) -> dict[str, tuple[str, str]]:

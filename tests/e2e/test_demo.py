@@ -32,6 +32,9 @@ def test_every_command_on_the_demos_config_sees_the_demos_scenario(tmp_path: Pat
     # What the demo says it found: "  <started_at>  <severity> <service>/<slo> (<state>)"
     episodes = re.findall(r"^  (\S+Z)  (page|ticket)\s+(\S+)/(\S+) \((\w+)\)$", demo.stdout, re.M)
     assert episodes, demo.stdout
+    # the canary story: v8 served a tenth of ad-ctr's requests, was worse, rolled back to v6
+    assert re.search(r"rollback ad-ctr/canary-safe: dry_run \(v8 -> v6\)", demo.stdout)
+    assert re.search(r"^  ad-ctr v8 ", demo.stdout, re.M), demo.stdout
 
     config = tmp_path / "demo" / "cockpit.yaml"
     elsewhere = tmp_path / "elsewhere"
@@ -39,7 +42,7 @@ def test_every_command_on_the_demos_config_sees_the_demos_scenario(tmp_path: Pat
     status = cockpit("slo", "status", str(config), "--json", cwd=elsewhere)
     assert status.returncode == 0, status.stderr
     slos = {(s["service"], s["slo"]): s for s in json.loads(status.stdout)}
-    assert len(slos) == 7  # every SLO of the sample config
+    assert len(slos) == 8  # every SLO of the sample config
     empty = [key for key, s in slos.items() if not s["total"]]
     assert empty == [], f"SLOs without events: {empty}"
     assert slos[("loan-default", "valid-inputs")]["error_budget_remaining"] < 0  # the unit change

@@ -8,6 +8,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -271,3 +272,30 @@ def test_on_duckdb_the_versions_are_counted_by_the_engine_window_by_window(
         "2026-10-02T06:00:00Z",  # the end of the hour v1 last served in
     )
     assert entries["v2"]["first_seen"] == "2026-10-02T06:00:00Z"
+
+
+def test_cockpit_versions_prints_the_json_contract_and_a_line_per_version(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cockpit.cli import app
+
+    prediction_log(tmp_path, {"v1": 0.95, "v2": 0.90})
+    config, store = setup(tmp_path, "http://127.0.0.1:9/hook")
+    replay(config, store, START, END)
+    path = str(tmp_path / "cockpit.yaml")
+    done = CliRunner().invoke(app, ["versions", path, "--service", "loan", "--json"])
+    assert done.exit_code == 0, done.output
+    listed = json.loads(done.output)
+    assert [e["version"] for e in listed] == ["v1", "v2"]
+    for entry in listed:
+        assert {"service", "version", "first_seen", "last_seen", "rows", "slis"} <= set(entry)
+    assert listed == version_entries(store, config, "loan")
+    text = CliRunner().invoke(app, ["versions", path])
+    assert text.exit_code == 0
+    lines = text.output.splitlines()
+    assert lines[1].startswith("loan v2 (serving now): 2026-10-02T06:00:00Z .. ")
+    assert re.search(r"3600 requests 100% of the newest hour; accuracy 0\.\d+", lines[1])
+    unknown = CliRunner().invoke(app, ["versions", path, "--service", "nope"])
+    assert unknown.exit_code == 1 and "no service 'nope' in the config (one of loan)" in (
+        unknown.output
+    )
